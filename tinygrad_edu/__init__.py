@@ -1,0 +1,32 @@
+"""tinygrad_edu: an autograd micro-framework for learning, teaching and checking backprop.
+
+>>> from tinygrad_edu import Value
+>>> x = Value(2.0, name="x")
+>>> y = x * x + 3 * x
+>>> y.backward()
+>>> x.grad                     # dy/dx = 2x + 3
+7.0
+"""
+
+from . import functional
+from .autodiff import (
+    AnomalyError,
+    backward,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    hessian,
+    jacobian,
+    no_grad,
+    value_and_grad,
+)
+from .ops import OPS, Domain, Op, ShapeError
+from .value import Value, is_grad_enabled
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "OPS", "Op", "Domain", "ShapeError", "AnomalyError", "functional", "backward",
+    "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
+    "detect_anomaly", "is_grad_enabled", "__version__",
+]

@@ -1,0 +1,384 @@
+"""Reverse-mode differentiation: the backward pass and the functional API.
+
+The engine is one loop (:func:`run_backward`). It sorts the graph once, iteratively
+(a chain of a million nodes is fine), then visits nodes from the output back to the
+inputs. When a node is visited, every contribution to its gradient has arrived, so its
+gradient is complete: it is stored on the node, passed to the node's hooks, and
+multiplied through the op table's VJP rules into the node's inputs.
+
+Gradient rules users rely on:
+
+* every node reached gets its gradient *fresh* for each pass (intermediates never keep a
+  stale gradient from the previous pass);
+* leaves *accumulate* into ``.grad`` (minibatches add up; ``zero_grad()`` clears);
+* a non-scalar output needs an explicit upstream ``gradient``.
+
+With ``create_graph=True`` the VJP rules run on Values instead of arrays, so the
+gradients returned by :func:`grad` are themselves differentiable (any order).
+
+Imports: ``ops`` and ``value``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .ops import ShapeError, shape_of, unbroadcast
+from .value import Value, as_data, set_grad_enabled
+
+__all__ = [
+    "backward", "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
+    "detect_anomaly", "topological_order", "run_backward", "AnomalyError",
+]
+
+#: Called once per visited node with (node, gradient, contributions); contributions is
+#: a list of (input position, input Value, contribution) for each input that gets one.
+Observer = Callable[[Value, Any, list], None]
+
+
+class AnomalyError(FloatingPointError):
+    """A backward pass produced nan or inf while :func:`detect_anomaly` was on."""
+
+
+class _Flags(threading.local):
+    anomaly = False
+
+
+_FLAGS = _Flags()
+
+
+# ------------------------------------------------------------------- grad mode
+class _GradModeContext(contextlib.ContextDecorator):
+    """Sets graph recording for the current thread; usable as ``with`` and ``@``."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        self._saved = threading.local()
+
+    def __enter__(self) -> None:
+        stack = self._saved.__dict__.setdefault("stack", [])
+        stack.append(set_grad_enabled(self.enabled))
+
+    def __exit__(self, *exc: object) -> bool:
+        set_grad_enabled(self._saved.stack.pop())
+        return False
+
+
+class no_grad(_GradModeContext):
+    """Do not record the graph (inference, optimizer updates). Per thread.
+
+    >>> x = Value(3.0)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Record the graph again inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+@contextlib.contextmanager
+def detect_anomaly():
+    """Raise :class:`AnomalyError` naming the op as soon as a gradient is nan or inf."""
+    previous, _FLAGS.anomaly = _FLAGS.anomaly, True
+    try:
+        yield
+    finally:
+        _FLAGS.anomaly = previous
+
+
+# ------------------------------------------------------------------- the engine
+def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
+    """Nodes that need a gradient, each after all of its inputs (iterative DFS).
+
+    Only Values with ``requires_grad`` are included: constants never get a gradient.
+    """
+    if isinstance(roots, Value):
+        roots = (roots,)
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(r, False) for r in reversed(roots) if r.requires_grad]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for x in node._inputs:
+            if type(x) is Value and x.requires_grad and id(x) not in seen:
+                stack.append((x, False))
+    return order
+
+
+def _fit(contribution: Any, target: Value, graph: bool) -> Any:
+    """Bring a VJP result to the target's shape and dtype (undoing broadcasting)."""
+    data = target.data
+    if graph:
+        if shape_of(contribution) != shape_of(data):
+            contribution = _reshape_to(contribution, shape_of(data))
+        return contribution
+    if type(data) is float:
+        return contribution if type(contribution) is float else float(np.sum(contribution))
+    if type(contribution) is float or contribution.shape != data.shape:
+        contribution = _reshape_to(contribution, data.shape)
+    if contribution.dtype != data.dtype:
+        contribution = contribution.astype(data.dtype)
+    return contribution
+
+
+def _reshape_to(contribution: Any, shape: tuple[int, ...]) -> Any:
+    c_shape = shape_of(contribution)
+    full = np.broadcast_shapes(c_shape, shape)
+    if full != c_shape:  # a contribution smaller than its input: spread it out first
+        from .ops import BROADCAST_TO
+
+        contribution = BROADCAST_TO(contribution, shape=full)
+    return unbroadcast(contribution, shape)
+
+
+def run_backward(
+    roots: Sequence[Value],
+    upstreams: Sequence[Any],
+    *,
+    create_graph: bool = False,
+    store: bool = True,
+    wanted: Sequence[Value] = (),
+    observer: Observer | None = None,
+) -> dict[int, Any]:
+    """The backward pass. Returns the gradients of ``wanted`` nodes, keyed by ``id``.
+
+    ``store`` writes ``.grad`` (fresh on intermediates, accumulated on leaves);
+    ``create_graph`` runs the VJP rules on Values; ``observer`` sees every visit in
+    the order the engine makes it (the graph drawings use it).
+    """
+    order = topological_order(roots)
+    for root, upstream in zip(roots, upstreams):
+        if root.requires_grad:
+            root._upstream = upstream if root._upstream is None else root._upstream + upstream
+    wanted_ids = {id(w) for w in wanted}
+    found: dict[int, Any] = {}
+    anomaly = _FLAGS.anomaly
+    try:
+        for node in reversed(order):
+            g = node._upstream
+            node._upstream = None
+            if g is None:
+                continue
+            if node._hooks:
+                for hook in tuple(node._hooks):
+                    replaced = hook(g)
+                    if replaced is not None:
+                        g = _fit(as_data(replaced, "hook") if not create_graph else replaced,
+                                 node, create_graph)
+            if store:
+                if node._op is None:
+                    fresh = g.copy() if isinstance(g, np.ndarray) else g
+                    node.grad = fresh if node.grad is None else node.grad + g
+                else:
+                    node.grad = g.data if create_graph else g
+            if wanted_ids and id(node) in wanted_ids:
+                found[id(node)] = g
+            op = node._op
+            if op is None:
+                if observer is not None:
+                    observer(node, g, [])
+                continue
+            inputs = node._inputs
+            if create_graph:
+                args, out = inputs, node
+            else:
+                args = tuple(x.data if type(x) is Value else x for x in inputs)
+                out = node.data
+            params = node._params or {}
+            vjps = op.vjps
+            sent = [] if observer is not None else None
+            for i, x in enumerate(inputs):
+                if type(x) is not Value or not x.requires_grad:
+                    continue
+                c = _fit(vjps[i](g, out, *args, **params), x, create_graph)
+                if anomaly:
+                    _check_finite(c, op.name, i, node)
+                x._upstream = c if x._upstream is None else x._upstream + c
+                if sent is not None:
+                    sent.append((i, x, c))
+            if observer is not None:
+                observer(node, g, sent)
+    finally:
+        for node in order:
+            node._upstream = None
+    return found
+
+
+def _check_finite(c: Any, op_name: str, position: int, node: Value) -> None:
+    data = c.data if isinstance(c, Value) else c
+    if not np.all(np.isfinite(data)):
+        raise AnomalyError(
+            f"{op_name}: gradient for input {position} is not finite "
+            f"(output shape {node.shape}, output data {node.data!r})"
+        )
+
+
+def _upstream_for(root: Value, gradient: Any, where: str) -> Any:
+    if gradient is None:
+        if root.shape != ():
+            raise ShapeError(
+                f"{where}: the output has shape {root.shape}; pass gradient= an array of that "
+                f"shape (or reduce first, e.g. loss.sum().{where}())"
+            )
+        return 1.0
+    g = as_data(gradient, where, copy=True)
+    if shape_of(g) != root.shape:
+        raise ShapeError(f"{where}: gradient has shape {shape_of(g)}, output has shape {root.shape}")
+    if isinstance(g, np.ndarray) and g.dtype != root.dtype:
+        g = g.astype(root.dtype)
+    return g
+
+
+def backward(root: Value, gradient: Any = None) -> None:
+    """Backpropagate from ``root``: every node reached gets ``.grad``.
+
+    Intermediate nodes get this pass's gradient (fresh); leaves add it to what they
+    had. For a non-scalar ``root`` pass ``gradient`` (same shape).
+
+    >>> x = Value([1.0, 2.0])
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([2., 4.])
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward: expected a Value, got {type(root).__name__}")
+    upstream = _upstream_for(root, gradient, "backward")
+    if not root.requires_grad:
+        raise ValueError(
+            "backward: this Value does not depend on any Value with requires_grad=True "
+            "(was it computed under no_grad, or from constants only?)"
+        )
+    run_backward((root,), (upstream,))
+
+
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+) -> tuple[Value, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    With ``create_graph=True`` the results are Values with a graph of their own, so
+    they can be differentiated again. Inputs that the outputs do not depend on get
+    zeros.
+
+    >>> x = Value(3.0)
+    >>> (dx,) = grad(x ** 3, x, create_graph=True)
+    >>> (d2x,) = grad(dx, x)
+    >>> float(dx), float(d2x)       # 3x², 6x
+    (27.0, 18.0)
+    """
+    ins = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    if isinstance(outputs, Value):
+        outs, grad_outs = (outputs,), (grad_outputs,)
+    else:
+        outs = tuple(outputs)
+        grad_outs = (None,) * len(outs) if grad_outputs is None else tuple(grad_outputs)
+    if len(grad_outs) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(grad_outs)} grad_outputs")
+    upstreams = []
+    for out, g in zip(outs, grad_outs):
+        if create_graph and isinstance(g, Value):
+            if g.shape != out.shape:
+                raise ShapeError(f"grad: grad_output has shape {g.shape}, output has {out.shape}")
+            upstreams.append(g)
+            continue
+        raw = _upstream_for(out, g.data if isinstance(g, Value) else g, "grad")
+        upstreams.append(Value(raw, requires_grad=False) if create_graph else raw)
+    if create_graph:
+        with enable_grad():
+            found = run_backward(outs, upstreams, create_graph=True, store=False, wanted=ins)
+    else:
+        found = run_backward(outs, upstreams, store=False, wanted=ins)
+    results = []
+    for x in ins:
+        g = found.get(id(x))
+        if g is None:
+            g = np.zeros(x.shape, dtype=x.dtype) if x.shape else 0.0
+        results.append(g if isinstance(g, Value) else Value(g, requires_grad=False))
+    return tuple(results)
+
+
+def value_and_grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0):
+    """Turn ``f`` into a function returning ``(f(*args) data, gradient(s))`` as arrays.
+
+    >>> vg = value_and_grad(lambda x: (x * x).sum())
+    >>> vg(np.array([1.0, 2.0]))
+    (5.0, array([2., 4.]))
+    """
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+
+    def wrapped(*args: Any):
+        values = [Value(a) if i in nums else a for i, a in enumerate(args)]
+        out = f(*values)
+        grads = grad(out, [values[i] for i in nums])
+        arrays = tuple(g.data for g in grads)
+        return out.data, (arrays[0] if single else arrays)
+
+    return wrapped
+
+
+def _unit(shape: tuple[int, ...], flat_index: int) -> Any:
+    e = np.zeros(shape)
+    e.flat[flat_index] = 1.0
+    return e if shape else 1.0
+
+
+def jacobian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
+    """The Jacobian of ``f`` at ``x``: shape ``f(x).shape + x.shape``, one backward per output.
+
+    >>> jacobian(lambda v: v * v, np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    xv = Value(x)
+    y = f(xv)
+    rows = []
+    for j in range(y.size):
+        (g,) = grad(y, xv, grad_outputs=_unit(y.shape, j))
+        rows.append(np.asarray(g.data, dtype=float))
+    return np.array(rows).reshape(y.shape + xv.shape)
+
+
+def hessian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
+    """The Hessian of a scalar ``f`` at ``x``: shape ``x.shape + x.shape`` (grad of grad).
+
+    >>> hessian(lambda v: (v ** 3.0).sum(), np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    xv = Value(x)
+    y = f(xv)
+    if y.shape != ():
+        raise ShapeError(f"hessian: f must return a scalar, got shape {y.shape}")
+    (gx,) = grad(y, xv, create_graph=True)
+    rows = []
+    for j in range(xv.size):
+        if not gx.requires_grad:  # gradient does not depend on x: f is linear
+            rows.append(np.zeros(xv.shape))
+            continue
+        (h,) = grad(gx, xv, grad_outputs=_unit(xv.shape, j))
+        rows.append(np.asarray(h.data, dtype=float))
+    return np.array(rows).reshape(xv.shape + xv.shape)

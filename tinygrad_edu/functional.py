@@ -1,0 +1,147 @@
+"""Every operation as a free function: ``F.exp(x)``, ``F.softmax(x, axis=-1)``, ….
+
+Arguments may be Values, numbers or arrays (numbers and arrays are constants). The
+functions add no math of their own: primitives go to the op table through
+:func:`tinygrad_edu.value.apply`, composites to the Value methods built from them.
+
+>>> from tinygrad_edu import Value, functional as F
+>>> F.sigmoid(Value(0.0)).data
+0.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .value import Value, apply
+
+__all__ = [
+    "exp", "log", "sqrt", "tanh", "sigmoid", "log_sigmoid", "relu", "abs", "sin", "cos",
+    "softplus", "maximum", "minimum", "clip", "sum", "mean", "max", "min", "logsumexp",
+    "softmax", "log_softmax", "reshape", "transpose", "concatenate", "stack", "where",
+    "matmul", "as_value",
+]
+
+
+def as_value(x: Any) -> Value:
+    """``x`` itself if it is a Value, else a constant Value holding it."""
+    return x if isinstance(x, Value) else Value(x, requires_grad=False)
+
+
+def _unary(method: str):
+    def fn(x: Any) -> Value:
+        return getattr(as_value(x), method)()
+
+    fn.__name__ = method
+    fn.__doc__ = f"Elementwise {method} (see ``Value.{method}``)."
+    return fn
+
+
+exp = _unary("exp")
+log = _unary("log")
+sqrt = _unary("sqrt")
+tanh = _unary("tanh")
+sigmoid = _unary("sigmoid")
+log_sigmoid = _unary("log_sigmoid")
+relu = _unary("relu")
+abs = _unary("abs")  # noqa: A001 - mirrors numpy's name
+sin = _unary("sin")
+cos = _unary("cos")
+softplus = _unary("softplus")
+
+
+def maximum(x: Any, y: Any) -> Value:
+    """Elementwise maximum; at ties the gradient goes to ``x``."""
+    return apply(ops.MAXIMUM, (x, y))
+
+
+def minimum(x: Any, y: Any) -> Value:
+    """Elementwise minimum; at ties the gradient goes to ``x``."""
+    return apply(ops.MINIMUM, (x, y))
+
+
+def matmul(x: Any, y: Any) -> Value:
+    """Matrix product ``x @ y``."""
+    return apply(ops.MATMUL, (x, y))
+
+
+def clip(x: Any, low: float | None = None, high: float | None = None) -> Value:
+    """Limit ``x`` to ``[low, high]``."""
+    return as_value(x).clip(low, high)
+
+
+def sum(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:  # noqa: A001
+    """Sum over ``axis`` (all axes by default)."""
+    return as_value(x).sum(axis, keepdims)
+
+
+def mean(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+    """Mean over ``axis`` (all axes by default)."""
+    return as_value(x).mean(axis, keepdims)
+
+
+def max(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    return as_value(x).max(axis, keepdims)
+
+
+def min(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:  # noqa: A001
+    """Minimum over ``axis``."""
+    return as_value(x).min(axis, keepdims)
+
+
+def logsumexp(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+    """log Σ exp(x) over ``axis``, computed without overflow."""
+    return as_value(x).logsumexp(axis, keepdims)
+
+
+def softmax(x: Any, axis: int = -1) -> Value:
+    """exp(x) / Σ exp(x) along ``axis``, stable for any input."""
+    return as_value(x).softmax(axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Value:
+    """x − logsumexp(x) along ``axis``, stable for any input."""
+    return as_value(x).log_softmax(axis)
+
+
+def reshape(x: Any, shape: Sequence[int]) -> Value:
+    """Same data, new shape (one entry may be -1)."""
+    return as_value(x).reshape(tuple(shape))
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Value:
+    """Permute axes (reverse them by default)."""
+    return as_value(x).transpose(*(axes or ()))
+
+
+def concatenate(values: Sequence[Any], axis: int = 0) -> Value:
+    """Join Values along an existing axis."""
+    return apply(ops.CONCATENATE, tuple(values), {"axis": int(axis)})
+
+
+def stack(values: Sequence[Any], axis: int = 0) -> Value:
+    """Join Values along a new axis (a reshape of each, then a concatenate)."""
+    values = [as_value(v) for v in values]
+    if not values:
+        raise ValueError("stack: needs at least one Value")
+    shape = values[0].shape
+    for v in values:
+        if v.shape != shape:
+            raise ops.ShapeError(f"stack: all shapes must match, got {[u.shape for u in values]}")
+    nd = len(shape) + 1
+    if not -nd <= axis < nd:
+        raise ops.ShapeError(f"stack: axis {axis} out of range for {nd}-d result")
+    a = axis % nd
+    expanded = [v.reshape(shape[:a] + (1,) + shape[a:]) for v in values]
+    return concatenate(expanded, axis=a)
+
+
+def where(cond: Any, x: Any, y: Any) -> Value:
+    """``x`` where ``cond`` is true, else ``y`` (``cond`` is a constant mask)."""
+    mask = np.asarray(cond.data if isinstance(cond, Value) else cond, dtype=bool)
+    return apply(ops.WHERE, (x, y), {"cond": mask})

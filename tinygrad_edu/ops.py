@@ -1,0 +1,638 @@
+"""The op table: every primitive of tinygrad_edu, declared once.
+
+Each :class:`Op` entry says four things about one primitive:
+
+* ``forward`` — the computation on raw data. Scalars are Python floats (a 0-d NumPy
+  operation costs several float operations), everything else is an ndarray.
+* ``vjps`` — one vector-Jacobian product per input: ``vjp(upstream, out, *inputs,
+  **params)`` returns the contribution that input receives. The rules use only
+  arithmetic operators and other table entries (called like functions), so the same
+  rule runs on raw arrays (a plain backward pass) and on ``Value`` objects (a backward
+  pass that records a graph of its own, for gradients of gradients).
+* ``derivatives`` — the local derivative of the output with respect to each input as
+  short text (``σ(x)·(1−σ(x))``): edge labels, ``explain()`` and the docs read it.
+* ``domain`` — where the op is smooth: the region the property tests draw from, the
+  singular points to keep away from, and a measure of closeness to kinks (relu at 0,
+  maximum at ties) so the gradient checker reports kinks as kinks, not as failures.
+
+Rule for composites: an operation is an entry here only when it is a primitive, or when
+speed or numerical stability demands its own derivative (sigmoid, softplus,
+logsumexp, log_softmax). Everything else (mean, softmax, clip, stack, the losses) is
+built from entries in :mod:`tinygrad_edu.functional`.
+
+A VJP's result may have the broadcast shape of the output; the engine reduces it to
+the input's shape with :func:`unbroadcast`, the only place broadcasting is undone.
+
+This module imports only NumPy and the standard library. It must not import
+``tinygrad_edu.value``: a Value-aware call is routed through :attr:`Op.graph_apply`,
+which ``value`` installs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["Op", "Domain", "ShapeError", "OPS", "unbroadcast", "shape_of"]
+
+
+class ShapeError(ValueError):
+    """Input shapes that an op cannot combine; the message names the op and the shapes."""
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op is smooth, per input.
+
+    ``ranges`` is the box the property tests draw each input from: inside the op's
+    domain and well-conditioned for central differences. ``singular`` lists points that
+    are outside the domain (log at 0); ``kinks`` describes non-differentiable points in
+    words, and ``kink_gap(*inputs, **params)`` returns how far the given inputs are from
+    the nearest kink (``inf`` for smooth ops), so checkers can tell a kink from a bug.
+    """
+
+    ranges: tuple[tuple[float, float], ...] = ((-3.0, 3.0),)
+    singular: str = ""
+    kinks: str = ""
+    kink_gap: Callable[..., float] | None = None
+
+    def gap(self, *inputs: Any, **params: Any) -> float:
+        """Distance from ``inputs`` to the nearest kink (``inf`` when the op has none)."""
+        if self.kink_gap is None:
+            return math.inf
+        return float(self.kink_gap(*inputs, **params))
+
+
+class _ArgnumRules:
+    """Per-input VJP rules for variadic ops: ``rules[i]`` is the rule for input ``i``."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable[..., Any]):
+        self.rule = rule
+
+    def __getitem__(self, i: int) -> Callable[..., Any]:
+        rule = self.rule
+        return lambda g, out, *inputs, **params: rule(i, g, out, *inputs, **params)
+
+    def __len__(self) -> int:  # any number of inputs
+        return 1 << 30
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One primitive: forward, a VJP per input, derivative text, domain."""
+
+    name: str
+    forward: Callable[..., Any]
+    vjps: Sequence[Callable[..., Any]]
+    derivatives: tuple[str, ...]
+    kind: str
+    doc: str
+    domain: Domain = field(default_factory=Domain)
+    check: Callable[..., None] | None = None
+    smooth: bool = True
+    symbol: str = ""
+
+    #: Installed by :mod:`tinygrad_edu.value`: applies an op to Value inputs, recording
+    #: the graph. Lives here so that VJP rules can call ops without importing ``value``.
+    graph_apply: ClassVar[Callable[..., Any] | None] = None
+    graph_type: ClassVar[type | None] = None
+
+    @property
+    def arity(self) -> int | None:
+        """Number of tensor inputs, or None for variadic ops."""
+        return None if isinstance(self.vjps, _ArgnumRules) else len(self.vjps)
+
+    def __call__(self, *inputs: Any, **params: Any) -> Any:
+        """Apply the op to raw data, or record it when any input is a Value."""
+        graph_type = Op.graph_type
+        for x in inputs:
+            if type(x) is graph_type:
+                return Op.graph_apply(self, inputs, params)
+        return self.forward(*inputs, **params)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """Shape of raw data or a Value: floats are ``()``."""
+    return () if isinstance(x, (float, int)) else tuple(x.shape)
+
+
+def _float_or_array(math_fn: Callable[[float], float], np_fn: Callable[..., Any]):
+    """A function that uses ``math`` on floats (fast) and NumPy on arrays.
+
+    ``math`` raises where NumPy returns inf or nan (``math.exp(1000)``, ``math.log(0)``);
+    then the float goes through NumPy so scalars and tensors agree exactly.
+    """
+
+    def fn(x):
+        if type(x) is float:
+            try:
+                return math_fn(x)
+            except (OverflowError, ValueError):
+                with np.errstate(all="ignore"):
+                    return float(np_fn(np.float64(x)))
+        return np_fn(x)
+
+    return fn
+
+
+def _as_result(x: Any) -> Any:
+    """0-d results become Python floats, everything else stays an ndarray."""
+    if type(x) is float:
+        return x
+    if isinstance(x, np.ndarray):
+        return float(x) if x.ndim == 0 else x
+    return float(x)
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting.
+
+    Works on raw data and on Values (through table entries), so it serves both plain
+    and graph-recording backward passes.
+
+    >>> unbroadcast(np.ones((4, 3)), (3,))
+    array([4., 4., 4.])
+    """
+    grad_shape = shape_of(grad)
+    if grad_shape == shape:
+        return grad
+    if shape == ():
+        return SUM(grad)
+    lead = len(grad_shape) - len(shape)
+    if lead:
+        grad = SUM(grad, axis=tuple(range(lead)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and shape_of(grad)[i] != 1)
+    if kept:
+        grad = SUM(grad, axis=kept, keepdims=True)
+    return grad
+
+
+def _normalize_axis(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ShapeError(f"axis {a} is out of bounds for an input with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _expand_reduced(g: Any, in_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """Broadcast a reduction's upstream gradient back to the reduced input's shape."""
+    if not keepdims and in_shape != ():
+        axes = _normalize_axis(axis, len(in_shape))
+        kept_shape = tuple(1 if i in axes else n for i, n in enumerate(in_shape))
+        g = RESHAPE(g, shape=kept_shape)
+    return BROADCAST_TO(g, shape=in_shape)
+
+
+def _data(x: Any) -> Any:
+    """Raw data of a Value or of raw input (used for masks, which are constants)."""
+    return x.data if type(x) is Op.graph_type else x
+
+
+def _check_broadcast(name: str):
+    def check(*inputs, **_):
+        try:
+            np.broadcast_shapes(*(shape_of(x) for x in inputs))
+        except ValueError:
+            shapes = " and ".join(str(shape_of(x)) for x in inputs)
+            raise ShapeError(f"{name}: cannot broadcast shapes {shapes}") from None
+
+    return check
+
+
+def _stable_sigmoid(x):
+    if type(x) is float:
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows.
+    if type(x) is float:
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _log_sigmoid(x):
+    # log σ(x) = −softplus(−x)
+    return -_softplus(-x)
+
+
+def _pow(x, y):
+    if type(x) is float and type(y) is float:
+        try:
+            r = x**y
+        except (OverflowError, ZeroDivisionError):
+            with np.errstate(all="ignore"):
+                return float(np.power(np.float64(x), y))
+        return math.nan if isinstance(r, complex) else r
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.power(x, y)
+
+
+def _div(x, y):
+    if type(x) is float and type(y) is float:
+        try:
+            return x / y
+        except ZeroDivisionError:
+            with np.errstate(all="ignore"):
+                return float(np.float64(x) / y)
+    return x / y
+
+
+def _maximum(x, y):
+    if type(x) is float and type(y) is float:
+        return x if x >= y else y
+    return np.maximum(x, y)
+
+
+def _minimum(x, y):
+    if type(x) is float and type(y) is float:
+        return x if x <= y else y
+    return np.minimum(x, y)
+
+
+def _relu(x):
+    if type(x) is float:
+        return x if x > 0.0 else 0.0
+    return np.maximum(x, 0)
+
+
+def _sum(x, axis=None, keepdims=False):
+    if type(x) is float:
+        return x
+    return _as_result(np.sum(x, axis=axis, keepdims=keepdims))
+
+
+def _max(x, axis=None, keepdims=False):
+    if type(x) is float:
+        return x
+    return _as_result(np.max(x, axis=axis, keepdims=keepdims))
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    if type(x) is float:
+        return x
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    return _as_result(out)
+
+
+def _log_softmax(x, axis=-1):
+    return x - _logsumexp(x, axis=axis, keepdims=True)
+
+
+def _check_reduce(name: str):
+    def check(x, axis=None, keepdims=False):
+        if axis is not None:
+            try:
+                _normalize_axis(axis, len(shape_of(x)))
+            except ShapeError as e:
+                raise ShapeError(f"{name}: {e} (input shape {shape_of(x)})") from None
+
+    return check
+
+
+def _check_matmul(x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if not xs or not ys:
+        raise ShapeError(f"matmul: cannot multiply shapes {xs} and {ys} (0-d operand; use *)")
+    k_x = xs[-1]
+    k_y = ys[0] if len(ys) == 1 else ys[-2]
+    if k_x != k_y:
+        raise ShapeError(f"matmul: cannot multiply shapes {xs} and {ys}")
+    if len(xs) > 2 or len(ys) > 2:
+        try:
+            np.broadcast_shapes(xs[:-2], ys[:-2])
+        except ValueError:
+            raise ShapeError(f"matmul: batch dimensions of {xs} and {ys} differ") from None
+
+
+def _matmul(x, y):
+    return _as_result(np.matmul(x, y))
+
+
+def _swap_last(a):
+    """Swap the last two axes (the matrix transpose of a batch)."""
+    n = len(shape_of(a))
+    axes = list(range(n))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return TRANSPOSE(a, axes=tuple(axes))
+
+
+def _matmul_vjp_x(g, out, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1 and len(ys) == 1:  # dot product: out is a scalar
+        return g * y
+    if len(ys) == 1:  # (..., m, k) @ (k,) -> (..., m)
+        return RESHAPE(g, shape=shape_of(g) + (1,)) * y
+    if len(xs) == 1:  # (k,) @ (..., k, n) -> (..., n)
+        g2 = RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))
+        return RESHAPE(MATMUL(g2, _swap_last(y)), shape=shape_of(g)[:-1] + (xs[0],))
+    return MATMUL(g, _swap_last(y))
+
+
+def _matmul_vjp_y(g, out, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1 and len(ys) == 1:
+        return g * x
+    if len(xs) == 1:  # (k,) @ (..., k, n): d/dy = outer(x, g)
+        return RESHAPE(x, shape=(xs[0], 1)) * RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))
+    if len(ys) == 1:  # (..., m, k) @ (k,): d/dy = xᵀ g
+        return MATMUL(RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1])), x)
+    return MATMUL(_swap_last(x), g)
+
+
+def _reshape(x, shape):
+    return _as_result(np.reshape(x, shape))
+
+
+def _check_reshape(x, shape):
+    n = math.prod(shape_of(x))
+    try:
+        if -1 in tuple(shape):
+            rest = math.prod(s for s in shape if s != -1)
+            ok = rest > 0 and n % rest == 0
+        else:
+            ok = math.prod(shape) == n
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"reshape: cannot reshape shape {shape_of(x)} into {tuple(shape)}")
+
+
+def _transpose(x, axes=None):
+    if type(x) is float:
+        return x
+    return np.transpose(x, axes)
+
+
+def _inverse_axes(axes, ndim):
+    if axes is None:
+        return None
+    return tuple(int(i) for i in np.argsort(axes))
+
+
+def _check_transpose(x, axes=None):
+    n = len(shape_of(x))
+    if axes is not None and sorted(int(a) % max(n, 1) for a in axes) != list(range(n)):
+        raise ShapeError(f"transpose: axes {tuple(axes)} do not match shape {shape_of(x)}")
+
+
+def _broadcast_to(x, shape):
+    if tuple(shape) == ():
+        return x
+    return np.broadcast_to(x, shape)
+
+
+def _check_broadcast_to(x, shape):
+    try:
+        np.broadcast_shapes(shape_of(x), tuple(shape))
+        ok = np.broadcast_shapes(shape_of(x), tuple(shape)) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {shape_of(x)} to {tuple(shape)}")
+
+
+def _getitem(x, index):
+    if type(x) is float:
+        raise ShapeError("getitem: cannot index a 0-d value")
+    return _as_result(x[index])
+
+
+def _check_getitem(x, index):
+    if type(x) is float:
+        raise ShapeError(f"getitem: cannot index shape () with {index!r}")
+    try:
+        np.empty(shape_of(x), dtype=np.bool_)[index]
+    except IndexError as e:
+        raise ShapeError(f"getitem: index {index!r} invalid for shape {shape_of(x)}: {e}") from None
+
+
+def _index_add(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index``: the adjoint of indexing."""
+    dtype = g.dtype if isinstance(g, np.ndarray) else np.float64
+    z = np.zeros(shape, dtype=dtype)
+    np.add.at(z, index, g)
+    return _as_result(z)
+
+
+def _concatenate(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _check_concatenate(*xs, axis=0):
+    shapes = [shape_of(x) for x in xs]
+    if not xs or any(len(s) == 0 for s in shapes):
+        raise ShapeError(f"concatenate: needs one or more arrays of ndim >= 1, got shapes {shapes}")
+    nd = len(shapes[0])
+    if any(len(s) != nd for s in shapes) or not -nd <= axis < nd:
+        raise ShapeError(f"concatenate: shapes {shapes} do not fit along axis {axis}")
+    a = axis % nd
+    if any(s[:a] + s[a + 1 :] != shapes[0][:a] + shapes[0][a + 1 :] for s in shapes):
+        raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}")
+
+
+def _concatenate_vjp(i, g, out, *xs, axis=0):
+    a = axis % len(shape_of(out))
+    start = sum(shape_of(x)[a] for x in xs[:i])
+    index = (slice(None),) * a + (slice(start, start + shape_of(xs[i])[a]),)
+    return GETITEM(g, index=index)
+
+
+def _where(x, y, cond):
+    return _as_result(np.where(cond, x, y))
+
+
+def _check_where(x, y, cond):
+    try:
+        np.broadcast_shapes(np.shape(cond), shape_of(x), shape_of(y))
+    except ValueError:
+        raise ShapeError(
+            f"where: cannot broadcast condition {np.shape(cond)} with {shape_of(x)} and {shape_of(y)}"
+        ) from None
+
+
+def _max_vjp(g, out, x, axis=None, keepdims=False):
+    # Ties share the gradient equally (the subgradient PyTorch's amax uses too).
+    xs = shape_of(x)
+    if xs == ():
+        return g
+    mask = _data(x) == _data(_expand_reduced(_data(out), xs, axis, keepdims))
+    share = mask / np.sum(mask, axis=axis, keepdims=True)
+    return _expand_reduced(g, xs, axis, keepdims) * share
+
+
+def _max_gap(x, axis=None, keepdims=False):
+    """Smallest difference between the largest and second-largest reduced element."""
+    x = np.asarray(x, dtype=float)
+    axes = _normalize_axis(axis, x.ndim)
+    kept = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+    grouped = np.moveaxis(x, axes, tuple(range(-len(axes), 0))).reshape(kept + (-1,))
+    if grouped.shape[-1] < 2:
+        return math.inf
+    ordered = np.sort(grouped, axis=-1)
+    return float(np.min(ordered[..., -1] - ordered[..., -2]))
+
+
+def _abs_gap(x, **_):
+    return float(np.min(np.abs(x))) if np.size(x) else math.inf
+
+
+def _tie_gap(x, y, **_):
+    d = np.abs(np.subtract(x, y))
+    return float(np.min(d)) if np.size(d) else math.inf
+
+
+# ------------------------------------------------------------------------ the table
+
+_UNARY = Domain()
+_POS = Domain(ranges=((0.1, 5.0),), singular="x ≤ 0")
+_BINARY = Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)))
+
+ADD = Op("add", lambda x, y: x + y, (lambda g, out, x, y: g, lambda g, out, x, y: g),
+         ("1", "1"), "binary", "x + y", _BINARY, _check_broadcast("add"), symbol="+")
+SUB = Op("sub", lambda x, y: x - y, (lambda g, out, x, y: g, lambda g, out, x, y: -g),
+         ("1", "−1"), "binary", "x − y", _BINARY, _check_broadcast("sub"), symbol="−")
+MUL = Op("mul", lambda x, y: x * y,
+         (lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
+         ("y", "x"), "binary", "x · y", _BINARY, _check_broadcast("mul"), symbol="×")
+DIV = Op("div", _div,
+         (lambda g, out, x, y: g / y, lambda g, out, x, y: -g * out / y),
+         ("1/y", "−x/y²"), "binary", "x / y",
+         Domain(ranges=((-3.0, 3.0), (0.5, 3.0)), singular="y = 0"),
+         _check_broadcast("div"), symbol="÷")
+POW = Op("pow", _pow,
+         (lambda g, out, x, y: g * y * POW(x, y - 1.0),
+          lambda g, out, x, y: g * out * LOG(x)),
+         ("y·x^(y−1)", "x^y·ln x"), "binary", "x ** y (x > 0 unless y is an integer constant)",
+         Domain(ranges=((0.5, 2.0), (-2.0, 2.0)), singular="x ≤ 0 for non-integer y"),
+         _check_broadcast("pow"), symbol="^")
+MAXIMUM = Op("maximum", _maximum,
+             (lambda g, out, x, y: g * (_data(x) >= _data(y)),
+              lambda g, out, x, y: g * (_data(x) < _data(y))),
+             ("[x ≥ y]", "[x < y]"), "binary", "elementwise max(x, y)",
+             Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)), kinks="x = y (ties go to x)",
+                    kink_gap=_tie_gap),
+             _check_broadcast("maximum"), smooth=False)
+MINIMUM = Op("minimum", _minimum,
+             (lambda g, out, x, y: g * (_data(x) <= _data(y)),
+              lambda g, out, x, y: g * (_data(x) > _data(y))),
+             ("[x ≤ y]", "[x > y]"), "binary", "elementwise min(x, y)",
+             Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)), kinks="x = y (ties go to x)",
+                    kink_gap=_tie_gap),
+             _check_broadcast("minimum"), smooth=False)
+
+NEG = Op("neg", lambda x: -x, (lambda g, out, x: -g,), ("−1",), "unary", "−x", _UNARY, symbol="−")
+EXP = Op("exp", _float_or_array(math.exp, np.exp), (lambda g, out, x: g * out,),
+         ("exp(x)",), "unary", "e^x", _UNARY)
+LOG = Op("log", _float_or_array(math.log, np.log), (lambda g, out, x: g / x,),
+         ("1/x",), "unary", "natural logarithm", _POS)
+SQRT = Op("sqrt", _float_or_array(math.sqrt, np.sqrt), (lambda g, out, x: g / (2.0 * out),),
+          ("1/(2√x)",), "unary", "square root", _POS)
+TANH = Op("tanh", _float_or_array(math.tanh, np.tanh), (lambda g, out, x: g * (1.0 - out * out),),
+          ("1 − tanh²(x)",), "unary", "hyperbolic tangent", _UNARY)
+SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda g, out, x: g * out * (1.0 - out),),
+             ("σ(x)·(1−σ(x))",), "unary", "logistic σ(x) = 1/(1+e^−x), stable for large |x|",
+             _UNARY, symbol="σ")
+RELU = Op("relu", _relu, (lambda g, out, x: g * (_data(x) > 0),),
+          ("[x > 0]",), "unary", "max(x, 0)",
+          Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
+ABS = Op("abs", _float_or_array(abs, np.abs), (lambda g, out, x: g * np.sign(_data(x)),),
+         ("sign(x)",), "unary", "|x|",
+         Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
+SIN = Op("sin", _float_or_array(math.sin, np.sin), (lambda g, out, x: g * COS(x),),
+         ("cos(x)",), "unary", "sine", _UNARY)
+COS = Op("cos", _float_or_array(math.cos, np.cos), (lambda g, out, x: -g * SIN(x),),
+         ("−sin(x)",), "unary", "cosine", _UNARY)
+SOFTPLUS = Op("softplus", _softplus, (lambda g, out, x: g * SIGMOID(x),),
+              ("σ(x)",), "unary", "log(1 + e^x), stable for large |x|", _UNARY)
+LOG_SIGMOID = Op("log_sigmoid", _log_sigmoid, (lambda g, out, x: g * SIGMOID(-x),),
+                 ("σ(−x)",), "unary", "log σ(x), stable for large |x|", _UNARY)
+
+SUM = Op("sum", _sum,
+         (lambda g, out, x, axis=None, keepdims=False:
+          _expand_reduced(g, shape_of(x), axis, keepdims),),
+         ("1",), "reduce", "sum over axis (all axes by default)", _UNARY, _check_reduce("sum"),
+         symbol="Σ")
+MAX = Op("max", _max, (_max_vjp,), ("[x = max]",), "reduce", "maximum over axis",
+         Domain(kinks="ties for the maximum (gradient shared equally)", kink_gap=_max_gap),
+         _check_reduce("max"), smooth=False)
+LOGSUMEXP = Op("logsumexp", _logsumexp,
+               (lambda g, out, x, axis=None, keepdims=False:
+                _expand_reduced(g, shape_of(x), axis, keepdims)
+                * EXP(x - _expand_reduced(out, shape_of(x), axis, keepdims)),),
+               ("softmax(x)",), "reduce", "log Σ e^x over axis, stable for large |x|",
+               _UNARY, _check_reduce("logsumexp"))
+LOG_SOFTMAX = Op("log_softmax", _log_softmax,
+                 (lambda g, out, x, axis=-1:
+                  g - EXP(out) * SUM(g, axis=axis, keepdims=True),),
+                 ("δᵢⱼ − softmax(x)ⱼ",), "axis", "x − logsumexp(x) along axis, stable",
+                 _UNARY, _check_reduce("log_softmax"))
+
+MATMUL = Op("matmul", _matmul, (_matmul_vjp_x, _matmul_vjp_y), ("Yᵀ (on the right)", "Xᵀ (on the left)"),
+            "matmul", "matrix product x @ y (1-d, 2-d and batched)",
+            Domain(ranges=((-2.0, 2.0), (-2.0, 2.0))), _check_matmul, symbol="@")
+
+RESHAPE = Op("reshape", _reshape,
+             (lambda g, out, x, shape: RESHAPE(g, shape=shape_of(x)),),
+             ("1 (reshaped)",), "reshape", "same data, new shape", _UNARY, _check_reshape)
+TRANSPOSE = Op("transpose", _transpose,
+               (lambda g, out, x, axes=None:
+                TRANSPOSE(g, axes=_inverse_axes(axes, len(shape_of(x)))),),
+               ("1 (axes permuted back)",), "transpose", "permute axes (reverse by default)",
+               _UNARY, _check_transpose)
+BROADCAST_TO = Op("broadcast_to", _broadcast_to,
+                  (lambda g, out, x, shape: unbroadcast(g, shape_of(x)),),
+                  ("1 (summed over broadcast axes)",), "broadcast_to",
+                  "repeat along new or size-1 axes", _UNARY, _check_broadcast_to)
+GETITEM = Op("getitem", _getitem,
+             (lambda g, out, x, index: INDEX_ADD(g, shape=shape_of(x), index=index),),
+             ("1 at the selected elements",), "getitem",
+             "x[index] — basic and integer-array indexing", _UNARY, _check_getitem)
+INDEX_ADD = Op("index_add", _index_add,
+               (lambda g, out, x, shape, index: GETITEM(g, index=index),),
+               ("1 at the selected elements",), "index_add",
+               "zeros(shape) with x added at index (the adjoint of getitem)", _UNARY)
+CONCATENATE = Op("concatenate", _concatenate, _ArgnumRules(_concatenate_vjp),
+                 ("1 on its slice",), "concatenate", "join arrays along an axis",
+                 _UNARY, _check_concatenate)
+WHERE = Op("where", _where,
+           (lambda g, out, x, y, cond: g * cond, lambda g, out, x, y, cond: g * ~cond),
+           ("[cond]", "[not cond]"), "where", "elementwise choice: x where cond else y",
+           _BINARY, _check_where)
+
+#: Every primitive, by name. Tests, docs, the graph labels and the checker read this.
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM,
+        NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, SOFTPLUS, LOG_SIGMOID,
+        SUM, MAX, LOGSUMEXP, LOG_SOFTMAX, MATMUL,
+        RESHAPE, TRANSPOSE, BROADCAST_TO, GETITEM, INDEX_ADD, CONCATENATE, WHERE,
+    )
+}

@@ -1,0 +1,462 @@
+"""Value: one node of the computation graph, for scalars and tensors alike.
+
+A Value holds ``data`` (a Python float for scalars, an ndarray otherwise), ``grad``
+(same kind, ``None`` until a backward pass reaches it), and, when an op made it, the
+op and its inputs. That is the whole graph: inputs point to nothing downstream and no
+closure points back at its output, so a graph is freed by reference counting as soon
+as the last Value of it goes away.
+
+Arithmetic on Values calls :func:`apply` with an entry of the op table. Numbers and
+arrays mixed into an op are constants. Composite operations (mean, softmax, clip, …)
+are methods here built from table entries; ``tinygrad_edu.functional`` offers all of
+them as free functions.
+
+Imports: ``ops`` only. ``backward`` lives in ``autodiff`` and is imported when called.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import ops
+from .ops import Op, ShapeError, shape_of
+
+__all__ = ["Value", "apply", "is_grad_enabled", "set_grad_enabled", "as_data", "ShapeError"]
+
+Data = Union[float, np.ndarray]
+Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_GRAD_MODE = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph in this thread (``no_grad`` turns it off)."""
+    return _GRAD_MODE.enabled
+
+
+def set_grad_enabled(enabled: bool) -> bool:
+    """Turn graph recording on or off for this thread; returns the previous setting."""
+    previous = _GRAD_MODE.enabled
+    _GRAD_MODE.enabled = bool(enabled)
+    return previous
+
+
+def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
+    """Convert a number, nested list or array to Value data: float, or float ndarray.
+
+    Float32 and float64 arrays keep their dtype; everything else numeric becomes
+    float64. Non-numeric input raises ``TypeError`` naming ``where``.
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, (bool, int, float, np.number, np.bool_)):
+        if isinstance(x, (complex, np.complexfloating)):
+            raise TypeError(f"{where}: complex numbers are not supported, got {x!r}")
+        return float(x)
+    if isinstance(x, Value):
+        return x.data
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{where}: cannot make numeric data from {type(x).__name__}: {e}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: data must be numeric, got {type(x).__name__} of dtype {arr.dtype}"
+        )
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.dtype not in (np.float32, np.float64):
+        return arr.astype(np.float64)
+    return arr.copy() if copy else arr
+
+
+class _HookHandle:
+    """Returned by :meth:`Value.register_hook`; ``remove()`` takes the hook off."""
+
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks: list, fn: Callable):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+class Value:
+    """A scalar or tensor that remembers how it was computed.
+
+    >>> w = Value(2.0, name="w")
+    >>> loss = (w * 3.0 - 1.0) ** 2
+    >>> loss.backward()
+    >>> w.grad          # d/dw (3w − 1)² = 6(3w − 1)
+    30.0
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
+                 "_upstream", "_hooks")
+    # Make NumPy defer to our reflected operators: ndarray + Value -> Value.__radd__.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None):
+        self.data = as_data(data, "Value", copy=True)
+        self.grad: Data | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op: Op | None = None
+        self._inputs: tuple = ()
+        self._params: dict | None = None
+        self._upstream: Any = None
+        self._hooks: list | None = None
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return shape_of(self.data)
+
+    @property
+    def ndim(self) -> int:
+        return 0 if type(self.data) is float else self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return 1 if type(self.data) is float else int(self.data.size)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.float64) if type(self.data) is float else self.data.dtype
+
+    @property
+    def op(self) -> Op | None:
+        """The table entry that made this Value, or None for a leaf."""
+        return self._op
+
+    @property
+    def inputs(self) -> tuple:
+        """What the op consumed: Values, or raw data for constants."""
+        return self._inputs
+
+    @property
+    def params(self) -> dict:
+        """Non-tensor arguments of the op (axis, shape, index, …)."""
+        return self._params or {}
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._op is None
+
+    def item(self) -> float:
+        """The value as a Python float (only for one-element Values)."""
+        if type(self.data) is float:
+            return self.data
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element Values convert, this has shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if type(self.data) is float:
+            raise TypeError("len() of a 0-d Value")
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the data as an ndarray (0-d for scalars)."""
+        return np.array(self.data)
+
+    def detach(self) -> Value:
+        """The same data as a new constant: no history, no gradient."""
+        v = Value.__new__(Value)
+        _init_node(v, self.data, False, None, (), None)
+        return v
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``grad`` becomes None)."""
+        self.grad = None
+
+    def register_hook(self, fn: Callable[[Data], Data | None]) -> _HookHandle:
+        """Call ``fn(grad)`` when this node's gradient is complete in a backward pass.
+
+        If ``fn`` returns something other than None, that replaces the gradient (it is
+        what the node stores and what flows on to its inputs).
+        """
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _HookHandle(self._hooks, fn)
+
+    def backward(self, gradient: Any = None) -> None:
+        """Backpropagate from this Value; see :func:`tinygrad_edu.autodiff.backward`."""
+        from .autodiff import backward
+
+        backward(self, gradient)
+
+    def __repr__(self) -> str:
+        label = f", name={self.name!r}" if self.name else ""
+        origin = f", op={self._op.name}" if self._op is not None else ""
+        if type(self.data) is float:
+            grad = "None" if self.grad is None else f"{float(self.grad):.6g}"
+            return f"Value({self.data:.6g}, grad={grad}{origin}{label})"
+        body = np.array2string(self.data, precision=4, threshold=6, edgeitems=2,
+                               separator=", ").replace("\n", "")
+        return f"Value({body}, shape={self.shape}, dtype={self.dtype}{origin}{label})"
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, other: Operand) -> Value:
+        return apply(ops.ADD, (self, other))
+
+    def __radd__(self, other: Operand) -> Value:
+        return apply(ops.ADD, (other, self))
+
+    def __sub__(self, other: Operand) -> Value:
+        return apply(ops.SUB, (self, other))
+
+    def __rsub__(self, other: Operand) -> Value:
+        return apply(ops.SUB, (other, self))
+
+    def __mul__(self, other: Operand) -> Value:
+        return apply(ops.MUL, (self, other))
+
+    def __rmul__(self, other: Operand) -> Value:
+        return apply(ops.MUL, (other, self))
+
+    def __truediv__(self, other: Operand) -> Value:
+        return apply(ops.DIV, (self, other))
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return apply(ops.DIV, (other, self))
+
+    def __pow__(self, other: Operand) -> Value:
+        return apply(ops.POW, (self, other))
+
+    def __rpow__(self, other: Operand) -> Value:
+        return apply(ops.POW, (other, self))
+
+    def __matmul__(self, other: Operand) -> Value:
+        return apply(ops.MATMUL, (self, other))
+
+    def __rmatmul__(self, other: Operand) -> Value:
+        return apply(ops.MATMUL, (other, self))
+
+    def __neg__(self) -> Value:
+        return apply(ops.NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __getitem__(self, index: Any) -> Value:
+        return apply(ops.GETITEM, (self,), {"index": _freeze_index(index)})
+
+    # Comparisons give plain NumPy booleans: they are not differentiable.
+    def __lt__(self, other: Operand):
+        return np.less(self.data, as_data(other, "<"))
+
+    def __le__(self, other: Operand):
+        return np.less_equal(self.data, as_data(other, "<="))
+
+    def __gt__(self, other: Operand):
+        return np.greater(self.data, as_data(other, ">"))
+
+    def __ge__(self, other: Operand):
+        return np.greater_equal(self.data, as_data(other, ">="))
+
+    def __eq__(self, other: object):  # type: ignore[override]
+        return np.equal(self.data, as_data(other, "=="))
+
+    def __ne__(self, other: object):  # type: ignore[override]
+        return np.not_equal(self.data, as_data(other, "!="))
+
+    __hash__ = object.__hash__  # identity, so Values can key dicts and sets
+
+    # ---------------------------------------------------- elementwise functions
+    def exp(self) -> Value:
+        return apply(ops.EXP, (self,))
+
+    def log(self) -> Value:
+        return apply(ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        return apply(ops.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        return apply(ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        return apply(ops.SIGMOID, (self,))
+
+    def log_sigmoid(self) -> Value:
+        return apply(ops.LOG_SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        return apply(ops.RELU, (self,))
+
+    def abs(self) -> Value:
+        return apply(ops.ABS, (self,))
+
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    def sin(self) -> Value:
+        return apply(ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        return apply(ops.COS, (self,))
+
+    def softplus(self) -> Value:
+        return apply(ops.SOFTPLUS, (self,))
+
+    def maximum(self, other: Operand) -> Value:
+        return apply(ops.MAXIMUM, (self, other))
+
+    def minimum(self, other: Operand) -> Value:
+        return apply(ops.MINIMUM, (self, other))
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Value:
+        """Limit to [low, high]; composite of maximum and minimum (gradient 0 outside)."""
+        out = self
+        if low is not None:
+            out = out.maximum(low)
+        if high is not None:
+            out = out.minimum(high)
+        return out
+
+    # --------------------------------------------------------------- reductions
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+        return apply(ops.SUM, (self,), _axis_params(axis, keepdims))
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+        """Sum divided by the number of elements reduced (a composite)."""
+        total = self.sum(axis, keepdims)
+        return total / (self.size / max(total.size, 1))
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+        return apply(ops.MAX, (self,), _axis_params(axis, keepdims))
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+        return -((-self).max(axis, keepdims))
+
+    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+        return apply(ops.LOGSUMEXP, (self,), _axis_params(axis, keepdims))
+
+    def log_softmax(self, axis: int = -1) -> Value:
+        return apply(ops.LOG_SOFTMAX, (self,), {"axis": axis})
+
+    def softmax(self, axis: int = -1) -> Value:
+        """exp(log_softmax(x)): a composite that stays finite for any input."""
+        return self.log_softmax(axis).exp()
+
+    # ---------------------------------------------------------------- shapes
+    def reshape(self, *shape: Any) -> Value:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply(ops.RESHAPE, (self,), {"shape": tuple(int(s) for s in shape)})
+
+    def flatten(self) -> Value:
+        return self.reshape(-1)
+
+    def transpose(self, *axes: Any) -> Value:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return apply(ops.TRANSPOSE, (self,), {"axes": tuple(int(a) for a in axes) or None})
+
+    @property
+    def T(self) -> Value:
+        return self.transpose()
+
+    def broadcast_to(self, shape: Sequence[int]) -> Value:
+        return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(int(s) for s in shape)})
+
+
+def _axis_params(axis: Any, keepdims: bool) -> dict:
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        axis = tuple(int(a) for a in axis)
+    elif axis is not None:
+        axis = int(axis)
+    return {"axis": axis, "keepdims": bool(keepdims)}
+
+
+def _freeze_index(index: Any) -> Any:
+    """Turn Values and lists inside an index into arrays (indices are constants)."""
+    if isinstance(index, tuple):
+        return tuple(_freeze_index(i) for i in index)
+    if isinstance(index, Value):
+        index = index.data
+    if isinstance(index, (list, np.ndarray)):
+        arr = np.asarray(index)
+        if arr.dtype.kind == "f":
+            raise TypeError(f"getitem: indices must be integers or booleans, got dtype {arr.dtype}")
+        return arr
+    return index
+
+
+def _init_node(v: Value, data: Data, requires_grad: bool, op: Op | None, inputs: tuple,
+               params: dict | None) -> None:
+    v.data = data
+    v.grad = None
+    v.requires_grad = requires_grad
+    v.name = None
+    v._op = op
+    v._inputs = inputs
+    v._params = params
+    v._upstream = None
+    v._hooks = None
+
+
+def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
+    """Run ``op`` forward on ``inputs`` and record the node (unless under no_grad).
+
+    Raises ``TypeError`` for non-numeric operands and ``ShapeError`` (a ValueError)
+    naming the op and the shapes, before anything is recorded.
+    """
+    datas = []
+    requires = False
+    for x in inputs:
+        if type(x) is Value:
+            datas.append(x.data)
+            requires = requires or x.requires_grad
+        else:
+            datas.append(as_data(x, op.name))
+    params = params or {}
+    try:
+        out = op.forward(*datas, **params)
+    except (ValueError, IndexError, TypeError) as error:
+        if op.check is not None:
+            op.check(*datas, **params)
+        shapes = ", ".join(str(shape_of(d)) for d in datas)
+        raise ShapeError(f"{op.name}: {error} (input shapes {shapes})") from error
+    if type(out) is not float:
+        out = _normalize(out)
+    v = Value.__new__(Value)
+    if _GRAD_MODE.enabled:
+        _init_node(v, out, requires, op, inputs, params or None)
+    else:
+        _init_node(v, out, False, None, (), None)
+    return v
+
+
+def _normalize(out: Any) -> Data:
+    if isinstance(out, np.ndarray):
+        if out.ndim == 0:
+            return float(out)
+        if out.dtype not in (np.float32, np.float64):
+            return out.astype(np.float64)
+        return out
+    return float(out)
+
+
+# Let VJP rules in the op table call ops on Values (for gradients of gradients).
+Op.graph_apply = staticmethod(apply)
+Op.graph_type = Value
