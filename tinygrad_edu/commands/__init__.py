@@ -1,0 +1,1 @@
+"""Subcommands of ``tinygrad-edu``: one module each, with ``register(subparsers)``."""
