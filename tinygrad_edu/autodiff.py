@@ -210,7 +210,11 @@ def run_backward(
             for i, x in enumerate(inputs):
                 if type(x) is not Value or not x.requires_grad:
                     continue
-                c = _fit(vjps[i](g, out, *args, **params), x, create_graph)
+                try:
+                    c = vjps[i](g, out, *args, **params)
+                except ZeroDivisionError:
+                    c = _vjp_in_numpy(vjps[i], g, out, args, params)
+                c = _fit(c, x, create_graph)
                 if anomaly:
                     _check_finite(c, op.name, i, node)
                 x._upstream = c if x._upstream is None else x._upstream + c
@@ -222,6 +226,13 @@ def run_backward(
         for node in order:
             node._upstream = None
     return found
+
+
+def _vjp_in_numpy(rule: Callable, g: Any, out: Any, args: tuple, params: dict) -> Any:
+    """Redo a VJP on NumPy scalars: Python floats raise where NumPy gives inf or nan."""
+    as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
+    with np.errstate(all="ignore"):
+        return rule(as_np(g), as_np(out), *map(as_np, args), **params)
 
 
 def _check_finite(c: Any, op_name: str, position: int, node: Value) -> None:
