@@ -1,0 +1,48 @@
+"""Write docs/ops.md from the op table (the table is the only source of truth).
+
+Run ``python scripts/gen_op_table.py``; ``tests/test_docs.py`` fails when the committed
+page differs from what this prints, so the docs cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tinygrad_edu.ops import OPS
+
+HEADER = """# The op table
+
+Every primitive of tinygrad_edu, generated from `tinygrad_edu.ops.OPS` by
+`scripts/gen_op_table.py` — do not edit by hand. The *local derivative* column is the
+text the graph drawings put on edges; *test range* is where the property tests draw
+inputs (per input); *kinks* are points without a derivative, where the gradient
+checker reports a kink instead of a failure.
+
+| op | does | local derivative (per input) | test range | singular | kinks |
+|---|---|---|---|---|---|
+"""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|") or "—"
+
+
+def render() -> str:
+    """The Markdown page, one row per table entry, in table order."""
+    rows = []
+    for op in OPS.values():
+        ranges = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in op.domain.ranges)
+        rows.append(
+            f"| `{op.name}` | {_cell(op.doc)} | {_cell('; '.join(op.derivatives))} | "
+            f"{ranges} | {_cell(op.domain.singular)} | {_cell(op.domain.kinks)} |"
+        )
+    footer = (f"\n{len(OPS)} primitives. Composites built from them: mean, min, softmax, "
+              "clip, stack, and every loss in `tinygrad_edu.losses`.\n")
+    return HEADER + "\n".join(rows) + "\n" + footer
+
+
+if __name__ == "__main__":
+    target = Path(__file__).resolve().parent.parent / "docs" / "ops.md"
+    target.write_text(render(), encoding="utf-8")
+    sys.stdout.write(f"wrote {target}\n")
