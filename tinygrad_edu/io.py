@@ -1,0 +1,134 @@
+"""Weights on disk: ``save(model, path)`` and ``load(model, path)`` as ``.npz``.
+
+The file holds one array per parameter, keyed by the dotted name from
+``Module.named_parameters()``. Nothing is pickled: ``np.load`` runs with
+``allow_pickle=False``, so loading a file can never execute code.
+
+Two promises:
+
+* **load is all-or-nothing.** Every name and shape is checked before any parameter
+  changes; all mismatches are reported together in one :class:`WeightsError`. A
+  truncated or foreign file gives a ``WeightsError`` too, and the model is untouched.
+* **save is atomic.** The archive is written to a temporary file in the destination's
+  directory, flushed to disk, then renamed over the destination with ``os.replace``.
+  A crash mid-save leaves the old file (if any) as it was, and no temporary file.
+
+Imports: ``value`` only (a model is anything with ``named_parameters()``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["save", "load", "state_dict", "load_state_dict", "WeightsError"]
+
+
+class WeightsError(ValueError):
+    """Weights could not be loaded: a bad file, or names/shapes that do not match."""
+
+
+def state_dict(model: Any) -> dict[str, np.ndarray]:
+    """A copy of every parameter as an ndarray, keyed by its dotted name.
+
+    >>> from tinygrad_edu import nn
+    >>> sorted(state_dict(nn.Linear(2, 3, rng=0)))
+    ['bias', 'weight']
+    """
+    return {name: np.array(p.data) for name, p in model.named_parameters()}
+
+
+def load_state_dict(model: Any, arrays: dict[str, Any], source: str = "state dict") -> None:
+    """Copy ``arrays`` into the model's parameters, after checking every name and shape.
+
+    Raises :class:`WeightsError` listing every missing name, unexpected name and shape
+    mismatch at once; nothing changes unless everything matches.
+    """
+    params = dict(model.named_parameters())
+    problems = []
+    missing = [n for n in params if n not in arrays]
+    unexpected = [n for n in arrays if n not in params]
+    if missing:
+        problems.append(f"missing {missing}")
+    if unexpected:
+        problems.append(f"unexpected {unexpected}")
+    for name, p in params.items():
+        if name not in arrays:
+            continue
+        arr = np.asarray(arrays[name])
+        if arr.shape != p.shape:
+            problems.append(f"{name}: shape {arr.shape} in {source}, model has {p.shape}")
+        elif arr.dtype.kind != "f":
+            problems.append(f"{name}: dtype {arr.dtype} in {source}, expected floats")
+    if problems:
+        raise WeightsError(f"load: {source} does not match the model ({len(problems)} "
+                           f"problem(s)): " + "; ".join(problems))
+    for name, p in params.items():
+        arr = np.asarray(arrays[name])
+        if type(p.data) is float:
+            p.data = float(arr)
+        else:
+            p.data = arr.astype(p.data.dtype, copy=True)
+
+
+def save(model: Any, path: str | os.PathLike) -> Path:
+    """Write the model's parameters to ``path`` (an ``.npz`` archive), atomically.
+
+    Returns the path written. ``path`` is used exactly as given (no suffix is added).
+
+    >>> import tempfile, os
+    >>> from tinygrad_edu import nn
+    >>> target = os.path.join(tempfile.mkdtemp(), "w.npz")
+    >>> save(nn.Linear(2, 3, rng=0), target).name
+    'w.npz'
+    """
+    path = Path(path)
+    arrays = state_dict(model)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # Whatever went wrong, the destination is untouched; remove our partial file.
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load(model: Any, path: str | os.PathLike) -> Any:
+    """Read weights saved by :func:`save` into ``model``; returns the model.
+
+    Raises :class:`WeightsError` (model untouched) if the file is not a readable
+    ``.npz`` archive or its names and shapes do not match the model's parameters,
+    and ``FileNotFoundError`` if it does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"load: no such weights file: {path}")
+    try:
+        # Read every array into memory now: a truncated archive can fail on any member.
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise WeightsError(f"load: {path} holds a single array, not an .npz "
+                               f"archive of named weights")
+        with archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except WeightsError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+        raise WeightsError(f"load: {path} is not a readable .npz weights file "
+                           f"({type(error).__name__}: {error})") from error
+    load_state_dict(model, arrays, source=str(path))
+    return model
+

@@ -1,0 +1,166 @@
+"""Loss functions, each a composite of op-table entries (no new primitives).
+
+Every loss takes the model's output first and the targets second and returns a scalar
+Value. Targets are constants (arrays or numbers); only the output carries gradient.
+
+* ``mse``               mean((o − t)²)
+* ``half_sse``          ½·Σ(o − t)², the articles' error (its gradient is just o − t)
+* ``bce``               −mean(t·log p + (1−t)·log(1−p)) on probabilities, clamped
+* ``bce_with_logits``   the same on logits z, as mean(softplus(z) − t·z): stable at ±1000
+* ``cross_entropy``     −mean(log_softmax(z)[i, yᵢ]) from logits and integer labels
+* ``hinge``             mean(max(0, 1 − y·s)) with labels y ∈ {−1, +1}
+
+``mse``, ``half_sse`` and ``hinge`` also accept a list of scalar Values (the output of
+``nn.scalar.MLP``); they then add terms with a plain loop so the graph stays scalar.
+
+Imports: ``value`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .value import Value
+
+__all__ = ["mse", "half_sse", "bce", "bce_with_logits", "cross_entropy", "hinge", "BCE_EPS"]
+
+#: bce clamps probabilities to [BCE_EPS, 1 − BCE_EPS]: log(0) would be −inf, and a model
+#: that is certain and wrong then gets the finite loss −log(1e-7) ≈ 16.1 instead. Inside
+#: the clamp the gradient is exact; outside it is 0 (the clamp is flat), which is why
+#: ``bce_with_logits`` is the better choice when you have logits.
+BCE_EPS = 1e-7
+
+
+def _is_scalar_list(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], Value)
+
+
+def _as_output(x: Any, where: str) -> Value:
+    if isinstance(x, Value):
+        return x
+    if _is_scalar_list(x):
+        raise TypeError(f"{where}: a list of scalar Values is not supported here; "
+                        f"use a tensor model output")
+    raise TypeError(f"{where}: the model output must be a Value, got {type(x).__name__}")
+
+
+def _targets(target: Any, shape: tuple[int, ...], where: str) -> Any:
+    t = target.data if isinstance(target, Value) else target
+    t = t if isinstance(t, float) else np.asarray(t, dtype=np.float64)
+    if np.shape(t) != shape:
+        # Broadcasting a (n,) target against an (n, 1) output would silently build an
+        # (n, n) matrix of differences: refuse anything but equal shapes.
+        raise ValueError(f"{where}: output shape {shape} and target shape {np.shape(t)} "
+                         f"must be equal")
+    return t
+
+
+def _scalar_terms(outputs: Sequence[Value], targets: Any, where: str) -> list[tuple]:
+    t = np.asarray(targets, dtype=np.float64).reshape(-1)
+    if len(t) != len(outputs):
+        raise ValueError(f"{where}: {len(outputs)} outputs but {len(t)} targets")
+    return list(zip(outputs, (float(v) for v in t), strict=True))
+
+
+def mse(output: Value | Sequence[Value], target: Any) -> Value:
+    """Mean squared error, mean((o − t)²).
+
+    >>> mse(Value([1.0, 3.0]), [0.0, 0.0]).data      # (1 + 9) / 2
+    5.0
+    """
+    if _is_scalar_list(output):
+        terms = _scalar_terms(output, target, "mse")
+        total = 0.0
+        for o, t in terms:
+            total = (o - t) * (o - t) + total
+        return total * (1.0 / len(terms))
+    output = _as_output(output, "mse")
+    diff = output - _targets(target, output.shape, "mse")
+    return (diff * diff).mean()
+
+
+def half_sse(output: Value | Sequence[Value], target: Any) -> Value:
+    """The articles' error E = ½·Σ(o − t)²; dE/do = o − t.
+
+    >>> half_sse(Value([1.0, 3.0]), [0.0, 1.0]).data  # ½(1 + 4)
+    2.5
+    """
+    if _is_scalar_list(output):
+        total = 0.0
+        for o, t in _scalar_terms(output, target, "half_sse"):
+            total = (o - t) * (o - t) + total
+        return total * 0.5
+    output = _as_output(output, "half_sse")
+    diff = output - _targets(target, output.shape, "half_sse")
+    return (diff * diff).sum() * 0.5
+
+
+def bce(prob: Value, target: Any, eps: float = BCE_EPS) -> Value:
+    """Binary cross-entropy on probabilities p ∈ [0, 1], clamped to [eps, 1 − eps].
+
+    >>> round(bce(Value([0.5]), [1.0]).data, 6)       # −log ½
+    0.693147
+    """
+    prob = _as_output(prob, "bce")
+    t = _targets(target, prob.shape, "bce")
+    p = prob.clip(eps, 1.0 - eps)
+    return -(t * p.log() + (1.0 - t) * (1.0 - p).log()).mean()
+
+
+def bce_with_logits(logits: Value, target: Any) -> Value:
+    """Binary cross-entropy from logits z: mean(softplus(z) − t·z).
+
+    Derivation: −[t·log σ(z) + (1−t)·log(1−σ(z))] = softplus(z) − t·z, because
+    log σ(z) = −softplus(−z) and softplus(z) − softplus(−z) = z. The op table's
+    softplus never overflows, so this is finite for any z; its gradient is σ(z) − t.
+
+    >>> round(bce_with_logits(Value([0.0]), [1.0]).data, 6)
+    0.693147
+    """
+    logits = _as_output(logits, "bce_with_logits")
+    t = _targets(target, logits.shape, "bce_with_logits")
+    return (logits.softplus() - t * logits).mean()
+
+
+def cross_entropy(logits: Value, labels: Any) -> Value:
+    """Softmax cross-entropy from logits of shape (n, classes) and integer labels (n,).
+
+    −mean over rows of log_softmax(z)[i, labelᵢ]; the gradient is (softmax(z) − onehot)/n.
+
+    >>> round(cross_entropy(Value([[0.0, 0.0]]), [1]).data, 6)   # −log ½
+    0.693147
+    """
+    logits = _as_output(logits, "cross_entropy")
+    y = np.asarray(labels.data if isinstance(labels, Value) else labels)
+    if logits.ndim != 2 or y.shape != (logits.shape[0],):
+        raise ValueError(f"cross_entropy: logits must be (n, classes) and labels (n,), got "
+                         f"logits {logits.shape} and labels {y.shape}")
+    if y.dtype.kind not in "iu":
+        if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
+            raise TypeError(f"cross_entropy: labels must be integers, got dtype {y.dtype}")
+        y = y.astype(np.int64)
+    if y.size and (y.min() < 0 or y.max() >= logits.shape[1]):
+        raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[1]}), got "
+                         f"range [{y.min()}, {y.max()}]")
+    picked = logits.log_softmax(axis=1)[np.arange(len(y)), y]
+    return -picked.mean()
+
+
+def hinge(scores: Value | Sequence[Value], labels: Any) -> Value:
+    """Hinge loss mean(max(0, 1 − y·s)) for labels y ∈ {−1, +1}.
+
+    >>> hinge(Value([2.0, 0.5]), [1.0, 1.0]).data     # (0 + 0.5) / 2
+    0.25
+    """
+    if _is_scalar_list(scores):
+        terms = _scalar_terms(scores, labels, "hinge")
+        total = 0.0
+        for s, y in terms:
+            total = (1.0 - y * s).relu() + total
+        return total * (1.0 / len(terms))
+    scores = _as_output(scores, "hinge")
+    y = _targets(labels, scores.shape, "hinge")
+    return (1.0 - y * scores).relu().mean()

@@ -1,0 +1,22 @@
+"""Neural-network building blocks: ``Module``, layers, activations, the scalar path.
+
+``from tinygrad_edu import nn`` gives the tensor layers (``nn.Linear``, ``nn.MLP``,
+``nn.Sequential``, ``nn.ReLU`` …) and, under ``nn.scalar``, the one-Value-per-weight
+``Neuron``/``Layer``/``MLP`` that the articles' diagrams draw.
+
+>>> import numpy as np
+>>> from tinygrad_edu import nn
+>>> model = nn.MLP([4, 8, 3], rng=0)
+>>> model(np.zeros((2, 4))).shape
+(2, 3)
+
+Modules: ``module`` (Module, Sequential, activations), ``layers`` (Linear, MLP),
+``scalar`` (Neuron, Layer, MLP on scalar Values). Imports ``value`` only.
+"""
+
+from . import scalar
+from .layers import ACTIVATIONS, MLP, Linear
+from .module import Identity, Lambda, Module, ReLU, Sequential, Sigmoid, Tanh
+
+__all__ = ["Module", "Sequential", "Linear", "MLP", "Sigmoid", "Tanh", "ReLU", "Identity",
+           "Lambda", "ACTIVATIONS", "scalar"]
