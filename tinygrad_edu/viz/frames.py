@@ -1,0 +1,155 @@
+"""Backward frames: one record per node the engine visits, in the engine's own order.
+
+This module owns recording a backward pass for the drawings. It does not compute
+gradients itself: it runs :func:`tinygrad_edu.autodiff.run_backward` with an
+``observer`` and ``store=False`` (so no ``.grad`` changes) and keeps what the engine
+reports — the node, its complete upstream gradient, and the contribution it sends to
+each input. The local derivative of each edge is read from the op table (its text in
+``Op.derivatives`` and, for elementwise ops, its value: the VJP with an upstream of ones).
+
+Imports: ``autodiff``, ``ops`` (through ``Value.op``) and ``viz.graph``. Must not
+import graphviz or the DOT builder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import autodiff
+from ..value import Value
+from .graph import Graph, collect
+
+__all__ = ["Edge", "Frame", "BackwardTrace", "trace_backward", "backward_frames",
+           "local_derivative"]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What one backward step sends along one edge: ``contribution = upstream ⊗ local``."""
+
+    source: int        # position (in the Graph) of the node that sends
+    target: int        # position of the input that receives
+    position: int      # which input of the source's op
+    derivative: str    # the op table's text for this input, e.g. "σ(x)·(1−σ(x))"
+    local: Any         # its value (scalar, elementwise array), or None for a Jacobian
+    upstream: Any      # the source node's gradient
+    contribution: Any  # what the engine sent (already summed to the target's shape)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One visit of the engine: ``node`` got its complete ``grad`` and sent ``edges``."""
+
+    index: int
+    node: int
+    grad: Any
+    edges: tuple[Edge, ...]
+
+
+@dataclass
+class BackwardTrace:
+    """A whole backward pass: the graph, the frames in visit order, and per-node inflow."""
+
+    graph: Graph
+    frames: list[Frame]
+    #: incoming[k]: the edges that brought node k its gradient, in the order they arrived.
+    incoming: dict[int, list[Edge]] = field(default_factory=dict)
+
+    def frame_of(self, k: int) -> int | None:
+        """The index of the frame that visits node ``k`` (None if it gets no gradient)."""
+        for f in self.frames:
+            if f.node == k:
+                return f.index
+        return None
+
+    def grad_of(self, k: int) -> Any:
+        """Node ``k``'s gradient in this pass (None when no gradient reaches it)."""
+        i = self.frame_of(k)
+        return None if i is None else self.frames[i].grad
+
+
+def local_derivative(node: Value, position: int) -> Any:
+    """The value of ``∂node/∂input`` where it is a number or an elementwise array.
+
+    For a scalar node this is the VJP with upstream 1. For an elementwise op whose input
+    has the output's shape it is the VJP with upstream ones (the Jacobian's diagonal).
+    Otherwise (matmul, reductions, broadcasting) the local derivative is a Jacobian
+    and ``None`` is returned: the text from the op table says what it is.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(0.0)
+    >>> local_derivative(x.sigmoid(), 0)    # σ(0)·(1−σ(0))
+    0.25
+    """
+    op = node.op
+    if op is None:
+        raise ValueError("local_derivative: a leaf has no op")
+    x = node.inputs[position]
+    x_shape = x.shape if type(x) is Value else np.shape(x)
+    args = tuple(a.data if type(a) is Value else a for a in node.inputs)
+    params = node.params
+    if node.shape == () and x_shape == ():
+        return float(np.sum(op.vjps[position](1.0, node.data, *args, **params)))
+    if op.kind in ("unary", "binary") and tuple(x_shape) == node.shape:
+        ones = np.ones(node.shape, dtype=np.float64)
+        return np.asarray(op.vjps[position](ones, node.data, *args, **params), dtype=np.float64)
+    return None
+
+
+def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
+    """Run the engine's backward pass on ``loss`` and record every visit.
+
+    ``.grad`` is left untouched (the engine runs with ``store=False``). ``gradient`` is
+    the upstream for a non-scalar ``loss`` (default 1 for a scalar).
+
+    >>> from tinygrad_edu import Value
+    >>> w = Value(3.0, name="w")
+    >>> trace = trace_backward((w * w).sigmoid())
+    >>> [trace.graph.nodes[f.node].name or f.node for f in trace.frames]
+    [2, 1, 'w']
+    """
+    if not isinstance(loss, Value):
+        raise TypeError(f"trace_backward: expected a Value, got {type(loss).__name__}")
+    if not loss.requires_grad:
+        raise ValueError("trace_backward: the output does not depend on any Value with "
+                         "requires_grad=True, so there is no backward pass to draw")
+    if gradient is None:
+        if loss.shape != ():
+            raise ValueError(f"trace_backward: the output has shape {loss.shape}; pass "
+                             "gradient= an array of that shape")
+        gradient = 1.0
+    elif np.shape(gradient) != loss.shape:
+        raise ValueError(f"trace_backward: gradient has shape {np.shape(gradient)}, "
+                         f"the output has shape {loss.shape}")
+    else:
+        gradient = gradient if loss.shape == () else np.array(gradient, dtype=loss.dtype)
+    graph = collect(loss)
+    trace = BackwardTrace(graph, [])
+
+    def observe(node: Value, g: Any, contributions: list) -> None:
+        k = graph.position(node)
+        edges = []
+        for position, x, c in contributions:
+            edge = Edge(source=k, target=graph.position(x), position=position,
+                        derivative=node.op.derivatives[min(position, len(node.op.derivatives) - 1)],
+                        local=local_derivative(node, position), upstream=g, contribution=c)
+            edges.append(edge)
+            trace.incoming.setdefault(edge.target, []).append(edge)
+        trace.frames.append(Frame(len(trace.frames), k, g, tuple(edges)))
+
+    autodiff.run_backward((loss,), (gradient,), store=False, observer=observe)
+    return trace
+
+
+def backward_frames(loss: Value, gradient: Any = None) -> list[Frame]:
+    """The frames of ``loss``'s backward pass, in the exact order the engine visits nodes.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(2.0)
+    >>> [f.grad for f in backward_frames(x * x)]      # d(x²)/dx = 2x
+    [1.0, 4.0]
+    """
+    return trace_backward(loss, gradient).frames

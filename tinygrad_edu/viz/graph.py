@@ -1,0 +1,141 @@
+"""The graph as the drawings see it: nodes in a fixed order, names, number formatting.
+
+This module owns three small things every drawing needs and nothing else:
+
+* :func:`collect` walks a computation graph from its output, iteratively, and returns
+  every Value in a deterministic order (inputs before the Values that use them), so the
+  same graph always gets the same node ids and byte-identical DOT;
+* :func:`display_name` gives each node the name a reader sees (its ``name``, or the op
+  and its position, e.g. ``sigmoid5``);
+* :func:`fmt_number` / :func:`fmt_data` format scalars and short tensor summaries.
+
+It reads ``Value``'s public attributes only. Must not import graphviz, the engine's
+backward pass, or anything else from ``viz``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..value import Value
+
+__all__ = ["Graph", "collect", "display_name", "fmt_number", "fmt_data", "MINUS"]
+
+#: The typographic minus sign used in every label and explanation.
+MINUS = "\u2212"
+
+
+@dataclass
+class Graph:
+    """Every Value reachable from ``output``, inputs first.
+
+    ``index[id(v)]`` is a node's position in ``nodes``; ``consumers[k]`` lists the
+    positions of the nodes that use node ``k`` as an input (once per use).
+    """
+
+    output: Value
+    nodes: list[Value]
+    index: dict[int, int]
+    consumers: list[list[int]]
+
+    def position(self, v: Value) -> int:
+        return self.index[id(v)]
+
+
+def collect(output: Value) -> Graph:
+    """Walk the graph behind ``output`` (iteratively: deep chains are fine).
+
+    Constant Values (``requires_grad=False``) are nodes too, but the walk does not go
+    behind them: what made a constant does not matter to its gradient.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(2.0, name="x")
+    >>> [display_name(g, v) for g in [collect(x * x + 1.0)] for v in g.nodes]
+    ['x', 'mul1', 'add2']
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"collect: expected a Value, got {type(output).__name__}")
+    nodes: list[Value] = []
+    index: dict[int, int] = {}
+    stack: list[tuple[Value, bool]] = [(output, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            if id(node) not in index:
+                index[id(node)] = len(nodes)
+                nodes.append(node)
+            continue
+        if id(node) in index:
+            continue
+        stack.append((node, True))
+        if node.requires_grad:
+            # Reversed so that input 0 is finished first: left-to-right reading order.
+            for x in reversed(node.inputs):
+                if type(x) is Value and id(x) not in index:
+                    stack.append((x, False))
+    consumers: list[list[int]] = [[] for _ in nodes]
+    for k, node in enumerate(nodes):
+        if not node.requires_grad:
+            continue
+        for x in node.inputs:
+            if type(x) is Value:
+                consumers[index[id(x)]].append(k)
+    return Graph(output, nodes, index, consumers)
+
+
+def display_name(graph: Graph, v: Value) -> str:
+    """The node's ``name``, else its op and position (``mul4``), else ``leaf2``/``const2``."""
+    if v.name:
+        return str(v.name)
+    k = graph.position(v)
+    if v.op is not None and v.requires_grad:
+        return f"{v.op.name}{k}"
+    return f"leaf{k}" if v.requires_grad else f"const{k}"
+
+
+def fmt_number(x: float, precision: int = 4) -> str:
+    """A float with ``precision`` significant digits and a real minus sign.
+
+    >>> fmt_number(-0.0654321), fmt_number(3.0), fmt_number(1e-12)
+    ('−0.06543', '3', '1e−12')
+    """
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else MINUS + "∞"
+    text = f"{x:.{precision}g}"
+    if text == "-0":
+        text = "0"
+    return text.replace("-", MINUS)
+
+
+def fmt_data(data: Any, precision: int = 4, max_items: int = 6, collapsed: bool = False) -> str:
+    """Scalars as numbers; small tensors in full; larger ones as shape and range.
+
+    ``collapsed`` shows a tensor's shape only (used past the node cap).
+
+    >>> fmt_data(np.array([0.5, -1.0]))
+    '[0.5, −1]'
+    >>> fmt_data(np.zeros((10, 10)))
+    '(10, 10) min 0 mean 0 max 0'
+    """
+    if data is None:
+        return "None"
+    if isinstance(data, Value):
+        data = data.data
+    arr = np.asarray(data)
+    if arr.ndim == 0:
+        return fmt_number(float(arr), precision)
+    shape = "(" + ", ".join(str(n) for n in arr.shape) + ("," if arr.ndim == 1 else "") + ")"
+    if collapsed or arr.size == 0:
+        return shape
+    if arr.size <= max_items:
+        return "[" + ", ".join(fmt_number(x, precision) for x in arr.ravel()) + "]"
+    a = arr.astype(np.float64, copy=False)
+    return (f"{shape} min {fmt_number(a.min(), precision)} mean {fmt_number(a.mean(), precision)}"
+            f" max {fmt_number(a.max(), precision)}")
