@@ -26,7 +26,7 @@ from tinygrad_edu.autodiff import no_grad
 from tinygrad_edu.training import fit
 
 FULL = {"hidden": 128, "epochs": 40, "batch_size": 32, "lr": 2e-3}
-SMOKE = {"hidden": 64, "epochs": 15, "batch_size": 32, "lr": 3e-3}
+SMOKE = {"hidden": 64, "epochs": 25, "batch_size": 32, "lr": 3e-3}
 
 
 def load_data(seed: int = 0):

@@ -1,0 +1,201 @@
+"""A small training loop: ``fit``, its progress bar, and ``plot_history``.
+
+``fit`` runs minibatch gradient descent over ``(inputs, targets)`` arrays for some
+epochs and returns the per-epoch history (mean training loss, plus validation loss and
+any metrics you ask for). The progress bar is a single line rewritten in place; it is
+on only when the stream is a terminal, so logs and CI output stay clean.
+
+``plot_history`` needs matplotlib (the optional ``examples`` extra).
+
+Imports: ``value``, ``autodiff``. Models, losses and optimizers are passed in.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import numpy as np
+
+from .autodiff import no_grad
+from .value import Value
+
+__all__ = ["fit", "evaluate", "ProgressBar", "plot_history"]
+
+Metric = Callable[[Any, np.ndarray], float]
+
+
+class ProgressBar:
+    """``epoch 3/20 [######----] 30% loss 0.1234 2.1s``, redrawn on one line.
+
+    ``enabled=None`` means: on if ``stream`` is a terminal.
+
+    >>> import io
+    >>> bar = ProgressBar(2, stream=io.StringIO())   # not a TTY: draws nothing
+    >>> bar.enabled
+    False
+    """
+
+    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None,
+                 width: int = 20):
+        self.total, self.width = max(int(total), 1), width
+        self.stream = stream if stream is not None else sys.stdout
+        if enabled is None:
+            isatty = getattr(self.stream, "isatty", None)
+            enabled = bool(isatty and isatty())
+        self.enabled = enabled
+        self.start = time.perf_counter()
+
+    def update(self, done: int, **values: float) -> None:
+        """Redraw with ``done`` of ``total`` finished and the given numbers."""
+        if not self.enabled:
+            return
+        filled = round(self.width * done / self.total)
+        bar = "#" * filled + "-" * (self.width - filled)
+        numbers = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+        elapsed = time.perf_counter() - self.start
+        self.stream.write(f"\repoch {done}/{self.total} [{bar}] {numbers} {elapsed:.1f}s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the line."""
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _batches(n: int, batch_size: int, rng: np.random.Generator | None):
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def evaluate(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
+             data: tuple[Any, Any], metrics: dict[str, Metric] | None = None,
+             batch_size: int | None = None) -> dict[str, float]:
+    """Loss (and metrics) of ``model`` on ``data`` without recording a graph.
+
+    Metrics get the model output as an ndarray and the targets.
+
+    >>> from tinygrad_edu import nn, losses
+    >>> X, y = np.zeros((4, 2)), np.zeros((4, 1))
+    >>> sorted(evaluate(nn.Linear(2, 1, rng=0), losses.mse, (X, y)))
+    ['loss']
+    """
+    inputs, targets = np.asarray(data[0]), np.asarray(data[1])
+    n = len(inputs)
+    size = batch_size or n
+    with no_grad():
+        outs, total = [], 0.0
+        for idx in _batches(n, size, None):
+            out = model(inputs[idx])
+            total += float(loss_fn(out, targets[idx]).data) * len(idx)
+            outs.append(np.asarray(out.data))
+    result = {"loss": total / n}
+    if metrics:
+        output = np.concatenate(outs)
+        for name, fn in metrics.items():
+            result[name] = float(fn(output, targets))
+    return result
+
+
+def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
+        data: tuple[Any, Any], epochs: int, optimizer: Any, batch_size: int | None = None,
+        *, val_data: tuple[Any, Any] | None = None, metrics: dict[str, Metric] | None = None,
+        shuffle: bool = True, rng: np.random.Generator | int | None = 0,
+        progress: bool | None = None, stream: TextIO | None = None,
+        callback: Callable[[int, dict[str, list[float]]], None] | None = None,
+        ) -> dict[str, list[float]]:
+    """Train ``model`` on ``data = (inputs, targets)``; return the history per epoch.
+
+    Each step: ``optimizer.zero_grad()``, ``loss_fn(model(x_batch), y_batch).backward()``,
+    ``optimizer.step()``. ``batch_size=None`` uses the whole set (full-batch). The
+    history has ``loss`` (mean training loss over the epoch's batches, weighted by batch
+    size) and, with ``val_data``, ``val_loss`` and ``val_<metric>`` for each metric;
+    metrics on the training set are computed after the epoch under no_grad.
+    ``callback(epoch, history)`` runs after each epoch. A Module is put in train mode
+    for each epoch's updates and left in eval mode.
+
+    >>> from tinygrad_edu import nn, losses, optim
+    >>> X = np.linspace(-1, 1, 20).reshape(-1, 1); y = 3 * X
+    >>> model = nn.Linear(1, 1, rng=0)
+    >>> opt = optim.SGD(model.parameters(), lr=0.5)
+    >>> h = fit(model, losses.mse, (X, y), epochs=50, optimizer=opt)
+    >>> h["loss"][-1] < 1e-6
+    True
+    """
+    inputs, targets = np.asarray(data[0]), np.asarray(data[1])
+    if len(inputs) != len(targets):
+        raise ValueError(f"fit: {len(inputs)} inputs but {len(targets)} targets "
+                         f"(shapes {inputs.shape} and {targets.shape})")
+    if int(epochs) < 0:
+        raise ValueError(f"fit: epochs must be ≥ 0, got {epochs}")
+    n = len(inputs)
+    size = int(batch_size) if batch_size else n
+    gen = (rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)) \
+        if shuffle else None
+    history: dict[str, list[float]] = {"loss": []}
+    bar = ProgressBar(epochs, stream=stream, enabled=progress)
+    train_mode = getattr(model, "train", None)
+    try:
+        for epoch in range(1, int(epochs) + 1):
+            if callable(train_mode):
+                model.train()
+            total = 0.0
+            for idx in _batches(n, size, gen):
+                optimizer.zero_grad()
+                loss = loss_fn(model(inputs[idx]), targets[idx])
+                loss.backward()
+                optimizer.step()
+                total += float(loss.data) * len(idx)
+            history["loss"].append(total / n)
+            if callable(train_mode):
+                model.eval()
+            if metrics:
+                for name, value in evaluate(model, loss_fn, (inputs, targets), metrics,
+                                            size).items():
+                    if name != "loss":
+                        history.setdefault(name, []).append(value)
+            if val_data is not None:
+                for name, value in evaluate(model, loss_fn, val_data, metrics, size).items():
+                    history.setdefault(f"val_{name}", []).append(value)
+            bar.update(epoch, **{k: v[-1] for k, v in history.items()})
+            if callback is not None:
+                callback(epoch, history)
+    finally:
+        bar.close()
+    return history
+
+
+def plot_history(history: dict[str, list[float]], path: str | None = None, ax: Any = None):
+    """Plot every series of a ``fit`` history against the epoch; returns the Axes.
+
+    Loss curves go on a log scale when all values are positive. With ``path`` the
+    figure is saved there. Needs matplotlib: ``pip install 'tinygrad_edu[examples]'``.
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError("plot_history needs matplotlib: pip install matplotlib "
+                          "(or the package's 'examples' extra)") from error
+    if not history:
+        raise ValueError("plot_history: the history is empty")
+    if ax is None and path is not None:
+        # A bare Figure needs no GUI backend, so saving works on a headless machine.
+        ax = Figure(figsize=(6, 4)).subplots()
+    elif ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    for name, series in history.items():
+        ax.plot(range(1, len(series) + 1), series, label=name)
+    losses = [v for k, s in history.items() if "loss" in k for v in s]
+    if losses and min(losses) > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.legend()
+    if path is not None:
+        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
+    return ax
