@@ -186,7 +186,8 @@ def _value_lines(graph: Graph, k: int, grad_lines: list[str], precision: int,
 def _op_text(v: Value) -> str:
     op = v.op
     text = op.symbol or op.name
-    params = {k: p for k, p in v.params.items() if p is not None and p is not False and k != "index"}
+    params = {k: p for k, p in v.params.items()
+              if p is not None and p is not False and k != "index"}
     if params:
         text += " " + " ".join(f"{k}={p}" for k, p in sorted(params.items()))
     return text
@@ -212,7 +213,8 @@ def dot_statements(
     plan = _plan(graph, max_nodes, set(protected) | {len(graph.nodes) - 1})
     notes = [*title, *plan.notes]
     out = [
-        "graph " + _attrs(rankdir="LR", fontname='"Helvetica"', fontsize="11", labelloc="t",
+        "graph " + _attrs(rankdir="BT", nodesep="0.3", ranksep="0.35", fontname='"Helvetica"',
+                          fontsize="11", labelloc="t",
                           label=_label(notes) if notes else '""'),
         "node " + _attrs(fontname='"Helvetica"', fontsize="10"),
         "edge " + _attrs(fontname='"Helvetica"', fontsize="9"),
@@ -292,8 +294,8 @@ def to_dot(
 
     >>> from tinygrad_edu import Value
     >>> x = Value(2.0, name="x")
-    >>> print(to_dot(x * x).splitlines()[4].strip())
-    v0 [shape=box style="rounded,filled" color="#2e7d32" penwidth=2.5 fillcolor="#dff0d8" label="x\\ndata 2\\ngrad None"]
+    >>> 'v0 [shape=box' in to_dot(x * x), 'label="x\\\\ndata 2\\\\ngrad None"' in to_dot(x * x)
+    (True, True)
     """
     return _assemble(forward_statements(value, precision=precision, max_nodes=max_nodes,
                                         check=check, title=title))

@@ -1,0 +1,24 @@
+"""Drawing computation graphs: the forward graph, every backward frame, explain().
+
+* :func:`to_dot` / :func:`frame_dot` — DOT text, pure Python, deterministic;
+* :func:`backward_frames` / :func:`trace_backward` — the engine's own visits, recorded;
+* :func:`explain` — the chain rule for one node, in words and numbers;
+* :func:`draw` / :func:`render_frames` — ``graphviz.Digraph`` objects and files
+  (need Graphviz's ``dot`` program to render);
+* :func:`backward_html` — one self-contained HTML page stepping through the frames.
+
+>>> from tinygrad_edu import Value
+>>> from tinygrad_edu.viz import backward_frames
+>>> x = Value(2.0, name="x")
+>>> len(backward_frames(x * x + x))     # add, mul, x
+3
+"""
+
+from .dot import escape, frame_dot, to_dot
+from .explain import explain
+from .frames import backward_frames, trace_backward
+from .html import backward_html
+from .render import DotNotFoundError, draw, draw_frame, render_frames
+
+__all__ = ["to_dot", "frame_dot", "escape", "backward_frames", "trace_backward", "explain",
+           "draw", "draw_frame", "render_frames", "DotNotFoundError", "backward_html"]

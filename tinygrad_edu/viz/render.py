@@ -1,0 +1,184 @@
+"""Rendering drawings with the ``graphviz`` package: Digraphs, SVG text, numbered files.
+
+This module owns the step from DOT text to pictures, and the finite-difference overlay
+of :func:`draw`. The DOT itself comes from :mod:`tinygrad_edu.viz.dot`; a returned
+``graphviz.Digraph`` has exactly that text as its ``.source``, renders to SVG/PNG and
+shows itself inline in Jupyter. Rendering needs Graphviz's ``dot`` program; when it is
+missing, :class:`DotNotFoundError` says how to install it.
+
+Imports: graphviz, ``check`` (numerical gradients), ``value``, ``viz.dot``,
+``viz.frames``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..check import numerical_grad
+from ..value import Value, apply, set_grad_enabled
+from .dot import DEFAULT_MAX_NODES, forward_statements, frame_statements
+from .frames import BackwardTrace, trace_backward
+from .graph import Graph, collect
+
+__all__ = ["draw", "draw_frame", "render_frames", "frame_svgs", "to_svg", "check_leaves",
+           "DotNotFoundError"]
+
+_INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
+                 "'brew install graphviz' on macOS, or run 'make dot' in the repository; "
+                 "DOT text (tinygrad_edu.viz.to_dot) works without it")
+
+
+class DotNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is needed to render and is not on PATH."""
+
+
+def _digraph(statements: list[str]):
+    try:
+        import graphviz
+    except ImportError as error:  # a runtime dependency, but say what to do anyway
+        raise ImportError("tinygrad_edu.viz: the 'graphviz' Python package is missing; "
+                          "pip install graphviz") from error
+    return graphviz.Digraph(name="G", body=[f"\t{s}\n" for s in statements])
+
+
+def _require_dot(where: str) -> None:
+    if shutil.which("dot") is None:
+        raise DotNotFoundError(f"{where}: Graphviz's 'dot' program was not found on PATH; "
+                               + _INSTALL_HINT)
+
+
+def _pipe(digraph: Any, fmt: str, where: str) -> bytes:
+    import graphviz
+
+    _require_dot(where)
+    try:
+        return digraph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound as error:
+        raise DotNotFoundError(f"{where}: {error}; " + _INSTALL_HINT) from error
+
+
+# ------------------------------------------------------------ finite differences
+def _replay(graph: Graph, k: int, replacement: Value) -> Value:
+    """Recompute the output with node ``k`` replaced (same ops, read from the graph)."""
+    new: list[Any] = []
+    for j, v in enumerate(graph.nodes):
+        if j == k:
+            new.append(replacement)
+        elif v.op is None or not v.requires_grad:
+            new.append(v)
+        else:
+            inputs = tuple(new[graph.position(x)] if type(x) is Value else x for x in v.inputs)
+            new.append(apply(v.op, inputs, v.params or None))
+    return new[-1]
+
+
+def check_leaves(value: Value, *, rtol: float = 1e-4, atol: float = 1e-6,
+                 eps: float = 1e-6) -> dict[int, tuple[bool, float]]:
+    """For each parameter leaf: does autograd match central differences?
+
+    Returns ``{position: (matches, max |autograd − numerical|)}``. The autograd
+    gradient comes from a recorded backward pass (hooks included), ``.grad`` is not
+    touched; the numerical one from :func:`tinygrad_edu.check.numerical_grad` on the
+    output as a function of that leaf alone.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(1.5)
+    >>> check_leaves(x * x.sin())[0][0]
+    True
+    """
+    if value.shape != ():
+        raise ValueError(f"draw(check=True): the output must be a scalar, got shape {value.shape}")
+    trace = trace_backward(value)
+    graph = trace.graph
+    result: dict[int, tuple[bool, float]] = {}
+    for k, leaf in enumerate(graph.nodes):
+        if leaf.op is not None or not leaf.requires_grad:
+            continue
+        auto = trace.grad_of(k)
+        auto = np.zeros(leaf.shape) if auto is None else np.asarray(auto, dtype=np.float64)
+
+        def f(x: Value, k: int = k) -> Value:
+            previous = set_grad_enabled(False)  # replays need no graph of their own
+            try:
+                return _replay(graph, k, x)
+            finally:
+                set_grad_enabled(previous)
+
+        (num,) = numerical_grad(f, [np.asarray(leaf.data, dtype=np.float64)], eps=eps)
+        err = float(np.max(np.abs(auto - num))) if auto.size else 0.0
+        result[k] = (bool(np.allclose(auto, num, rtol=rtol, atol=atol)), err)
+    return result
+
+
+# ------------------------------------------------------------------ drawings
+def draw(value: Value, *, check: bool = False, precision: int = 4,
+         max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None):
+    """The graph behind ``value`` as a ``graphviz.Digraph`` (inline in Jupyter).
+
+    With ``check=True`` each parameter is coloured by whether its autograd gradient
+    matches central differences (green) or not (red): a wrong custom op or hand-edited
+    gradient shows up on the picture.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(2.0, name="x")
+    >>> draw(x * x).source.startswith("digraph G {")
+    True
+    """
+    checked = check_leaves(value) if check else None
+    return _digraph(forward_statements(value, precision=precision, max_nodes=max_nodes,
+                                       check=checked, title=title))
+
+
+def draw_frame(trace: BackwardTrace | Value, index: int, *, precision: int = 4,
+               max_nodes: int = DEFAULT_MAX_NODES):
+    """Backward frame ``index`` as a ``graphviz.Digraph`` (pass a trace or the loss)."""
+    if isinstance(trace, Value):
+        trace = trace_backward(trace)
+    return _digraph(frame_statements(trace, index, precision=precision, max_nodes=max_nodes))
+
+
+def to_svg(digraph: Any) -> str:
+    """Render a Digraph to SVG text (needs ``dot``)."""
+    return _pipe(digraph, "svg", "to_svg").decode("utf-8")
+
+
+def frame_svgs(trace: BackwardTrace, *, precision: int = 4,
+               max_nodes: int = DEFAULT_MAX_NODES) -> list[str]:
+    """Every frame of ``trace`` as SVG text, in visit order (needs ``dot``)."""
+    _require_dot("frame_svgs")
+    return [_pipe(draw_frame(trace, i, precision=precision, max_nodes=max_nodes), "svg",
+                  "frame_svgs").decode("utf-8") for i in range(len(trace.frames))]
+
+
+def render_frames(loss: Value, directory: str | os.PathLike, fmt: str = "svg", *,
+                  precision: int = 4, max_nodes: int = DEFAULT_MAX_NODES) -> list[Path]:
+    """Write ``frame_001.<fmt>``, ``frame_002.<fmt>``, … for ``loss``'s backward pass.
+
+    ``fmt="dot"`` writes the DOT text and needs no Graphviz; other formats (svg, png,
+    pdf, …) need the ``dot`` program. Returns the paths written.
+    """
+    trace = trace_backward(loss)
+    out_dir = Path(directory)
+    if fmt != "dot":
+        _require_dot("render_frames")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    width = max(3, len(str(len(trace.frames))))
+    paths = []
+    for i in range(len(trace.frames)):
+        digraph = draw_frame(trace, i, precision=precision, max_nodes=max_nodes)
+        path = out_dir / f"frame_{i + 1:0{width}d}.{fmt}"
+        data = digraph.source.encode("utf-8") if fmt == "dot" else _pipe(
+            digraph, fmt, "render_frames")
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def forward_graph(value: Value) -> Graph:
+    """The graph walk used by the drawings (re-exported for notebooks)."""
+    return collect(value)
