@@ -25,7 +25,8 @@ from .dot import DEFAULT_MAX_NODES, forward_statements, frame_statements
 from .frames import BackwardTrace, trace_backward
 from .graph import Graph, collect
 
-__all__ = ["draw", "draw_frame", "render_frames", "frame_svgs", "to_svg", "check_leaves",
+__all__ = ["draw", "draw_frame", "render_frames", "frame_svgs", "to_svg", "render_bytes",
+           "check_leaves",
            "DotNotFoundError"]
 
 _INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
@@ -140,6 +141,11 @@ def draw_frame(trace: BackwardTrace | Value, index: int, *, precision: int = 4,
     if isinstance(trace, Value):
         trace = trace_backward(trace)
     return _digraph(frame_statements(trace, index, precision=precision, max_nodes=max_nodes))
+
+
+def render_bytes(digraph: Any, fmt: str) -> bytes:
+    """Render a Digraph to ``fmt`` (svg, png, pdf, …) in memory (needs ``dot``)."""
+    return _pipe(digraph, fmt, "render")
 
 
 def to_svg(digraph: Any) -> str:
