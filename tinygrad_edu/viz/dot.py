@@ -26,6 +26,7 @@ Imports: ``viz.graph`` and ``viz.frames`` (their data only). Must not import gra
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,8 @@ def escape(text: Any) -> str:
     s = str(text).encode("utf-8", "replace").decode("utf-8")
     s = s.replace("\\", "\\\\").replace('"', '\\"')
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    # Unicode line separators count as newlines too (str.splitlines, editors do).
+    s = re.sub("\r\n|[\r\n\x85\u2028\u2029]", "\\\\n", s)
     return "".join(c if c >= " " or c == "\t" else "\ufffd" for c in s).replace("\t", " ")
 
 
