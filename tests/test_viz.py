@@ -119,8 +119,9 @@ def test_frame_order_is_the_engines_visit_order():
     rng = np.random.default_rng(0)
     for _ in range(10):
         _, loss = random_scalar_graph(rng)
-        seen = []
-        run_backward((loss,), (1.0,), store=False, observer=lambda n, g, c: seen.append(n))
+        seen: list = []
+        run_backward((loss,), (1.0,), store=False,
+                     observer=lambda n, g, c, seen=seen: seen.append(n))
         trace = trace_backward(loss)
         visited = [trace.graph.nodes[f.node] for f in trace.frames]
         assert [id(v) for v in visited] == [id(v) for v in seen]

@@ -25,8 +25,8 @@ Imports: ``viz.graph`` and ``viz.frames`` (their data only). Must not import gra
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
