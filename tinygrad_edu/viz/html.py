@@ -49,7 +49,7 @@ _SCRIPT = """
   var next = document.getElementById('next');
   var counter = document.getElementById('counter');
   var current = 0;
-  function show(i) {
+  function show(i, scroll) {
     current = Math.max(0, Math.min(frames.length - 1, i));
     frames.forEach(function (f, j) { f.hidden = (j !== current); });
     slider.value = String(current);
@@ -57,18 +57,22 @@ _SCRIPT = """
     prev.disabled = (current === 0);
     next.disabled = (current === frames.length - 1);
     document.body.setAttribute('data-frame', String(current));
+    if (scroll) {  // keep the node being visited on screen
+      var node = frames[current].querySelector('[fill="#ffb74d"]');
+      if (node && node.scrollIntoView) { node.scrollIntoView({block: 'center'}); }
+    }
   }
-  prev.addEventListener('click', function () { show(current - 1); });
-  next.addEventListener('click', function () { show(current + 1); });
-  slider.addEventListener('input', function () { show(parseInt(slider.value, 10)); });
+  prev.addEventListener('click', function () { show(current - 1, true); });
+  next.addEventListener('click', function () { show(current + 1, true); });
+  slider.addEventListener('input', function () { show(parseInt(slider.value, 10), true); });
   document.addEventListener('keydown', function (e) {
     if (e.target === slider) { return; }  // the slider moves itself on arrow keys
-    if (e.key === 'ArrowLeft') { show(current - 1); e.preventDefault(); }
-    else if (e.key === 'ArrowRight') { show(current + 1); e.preventDefault(); }
-    else if (e.key === 'Home') { show(0); e.preventDefault(); }
-    else if (e.key === 'End') { show(frames.length - 1); e.preventDefault(); }
+    if (e.key === 'ArrowLeft') { show(current - 1, true); e.preventDefault(); }
+    else if (e.key === 'ArrowRight') { show(current + 1, true); e.preventDefault(); }
+    else if (e.key === 'Home') { show(0, true); e.preventDefault(); }
+    else if (e.key === 'End') { show(frames.length - 1, true); e.preventDefault(); }
   });
-  show(0);
+  show(0, false);
 })();
 """
 
