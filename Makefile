@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench dot clean
+.PHONY: test demo lint bench dot browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,20 @@ dot:
 	  fi; \
 	fi
 
-test: $(STAMP) dot
+# Headless browser for the HTML stepper test: Debian's chromium, driven by the playwright
+# wheel (never 'playwright install': it downloads browsers).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "chromium not found: installing Debian's chromium package"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium not found and not root: run 'sudo apt-get install chromium';" \
+	         "the browser test is skipped meanwhile."; \
+	  fi; \
+	fi
+
+test: $(STAMP) dot browser
 	$(PY) -m pytest -q
 
 demo: $(STAMP) dot
