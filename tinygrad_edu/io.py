@@ -51,24 +51,23 @@ def load_state_dict(model: Any, arrays: dict[str, Any], source: str = "state dic
     mismatch at once; nothing changes unless everything matches.
     """
     params = dict(model.named_parameters())
-    problems = []
     missing = [n for n in params if n not in arrays]
     unexpected = [n for n in arrays if n not in params]
-    if missing:
-        problems.append(f"missing {missing}")
-    if unexpected:
-        problems.append(f"unexpected {unexpected}")
+    wrong = []
     for name, p in params.items():
         if name not in arrays:
             continue
         arr = np.asarray(arrays[name])
         if arr.shape != p.shape:
-            problems.append(f"{name}: shape {arr.shape} in {source}, model has {p.shape}")
+            wrong.append(f"{name}: shape {arr.shape} in the file, {p.shape} in the model")
         elif arr.dtype.kind != "f":
-            problems.append(f"{name}: dtype {arr.dtype} in {source}, expected floats")
-    if problems:
-        raise WeightsError(f"load: {source} does not match the model ({len(problems)} "
-                           f"problem(s)): " + "; ".join(problems))
+            wrong.append(f"{name}: dtype {arr.dtype} in the file, expected floats")
+    count = len(missing) + len(unexpected) + len(wrong)
+    if count:
+        parts = ([f"missing {missing}"] if missing else []) + \
+            ([f"unexpected {unexpected}"] if unexpected else []) + wrong
+        raise WeightsError(f"load: {source} does not match the model ({count} mismatch"
+                           f"{'es' if count > 1 else ''}): " + "; ".join(parts))
     for name, p in params.items():
         arr = np.asarray(arrays[name])
         if type(p.data) is float:
