@@ -1,0 +1,133 @@
+"""W4 and W5: how the engine scales with the size of the graph.
+
+W4 builds scalar chains ``y = y·0.999 + 0.001`` of 10⁴, 10⁵ and 10⁶ nodes and times the
+forward pass and the backward pass separately; a second build under ``tracemalloc``
+gives the peak memory per node (graph and gradients alive at once). Goal: time per
+node flat as the chain grows, and at most 1 KB per node.
+
+W5 writes the DOT text of graphs of 10², 10³ and 10⁴ nodes when ``tinygrad_edu.viz``
+offers a DOT builder (skipped cleanly otherwise). Goal: under 1 s at 10⁴ nodes.
+
+Imports: ``tinygrad_edu`` (Value; viz when present), ``.harness``.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import inspect
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from ..value import Value
+from .harness import Goal, Report, Timing
+
+
+def chain(n: int) -> tuple[Value, Value]:
+    """A leaf and the end of an ``n``-node chain of multiplies and adds."""
+    x = Value(0.5)
+    y = x
+    for _ in range(n // 2):
+        y = y * 0.999 + 0.001
+    return x, y
+
+
+def _fwd_bwd(n: int) -> tuple[float, float]:
+    gc.collect()
+    start = time.perf_counter()
+    x, y = chain(n)
+    mid = time.perf_counter()
+    y.backward()
+    end = time.perf_counter()
+    del x, y
+    return mid - start, end - mid
+
+
+def _peak_bytes(n: int) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        x, y = chain(n)
+        y.backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del x, y
+    return peak
+
+
+def w4(report: Report, quick: bool = False) -> None:
+    """W4: forward and backward time per node and peak bytes per node of scalar chains."""
+    sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
+    repeats = 3
+    per_node: dict[int, float] = {}
+    numbers: dict[str, Any] = {}
+    for n in sizes:
+        runs = [_fwd_bwd(n) for _ in range(repeats)]
+        for part, values in (("forward", [r[0] for r in runs]), ("backward", [r[1] for r in runs])):
+            report.timings.append(Timing("W4", f"chain {n:.0e} {part}", "tinygrad_edu",
+                                         statistics.median(values), min(values), max(values),
+                                         repeats, 1))
+        total = statistics.median(r[0] + r[1] for r in runs)
+        per_node[n] = total / n
+        numbers[f"{n:.0e} nodes: µs/node fwd+bwd"] = per_node[n] * 1e6
+        peak = _peak_bytes(n)
+        numbers[f"{n:.0e} nodes: peak bytes/node"] = peak / n
+    report.extra["W4"] = numbers
+    growth = per_node[sizes[-1]] / per_node[sizes[0]]
+    report.goals.append(Goal("W4", f"time linear in nodes (µs/node at {sizes[-1]:.0e} ÷ at "
+                             f"{sizes[0]:.0e} ≤ 1.5)", f"{growth:.2f}", growth <= 1.5))
+    worst = max(v for k, v in numbers.items() if "bytes" in k)
+    report.goals.append(Goal("W4", "≤ 1 KB peak per node", f"{worst:.0f} B/node",
+                             worst <= 1024))
+
+
+def _dot_builder() -> Callable[[Value], str] | None:
+    """The viz module's function from a Value to DOT text, if it exists yet."""
+    try:
+        viz = importlib.import_module("tinygrad_edu.viz")
+    except ImportError:
+        return None
+    fn = getattr(viz, "to_dot", None)
+    if not callable(fn):
+        return None
+    if "max_nodes" in inspect.signature(fn).parameters:
+        # Draw every node: by default big graphs are collapsed, which is not the workload.
+        return lambda value: fn(value, max_nodes=10**9)
+    return fn
+
+
+def _graph_of(n: int) -> Value:
+    """About ``n`` nodes: a chain of tanh and multiplies from one leaf."""
+    y = Value(0.3, name="x")
+    for _ in range(n // 2):
+        y = (y * 0.9).tanh()
+    return y
+
+
+def w5(report: Report, quick: bool = False) -> None:
+    """W5: DOT text for 10², 10³, 10⁴-node graphs; goal < 1 s at 10⁴ nodes."""
+    to_dot = _dot_builder()
+    if to_dot is None:
+        report.skipped["W5"] = "tinygrad_edu.viz has no DOT builder yet"
+        report.goals.append(Goal("W5", "DOT of 10⁴ nodes < 1 s", "viz not available", None))
+        return
+    numbers: dict[str, Any] = {}
+    for n in (100, 1_000, 10_000):
+        root = _graph_of(n)
+        root.backward()
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            text = to_dot(root)
+            times.append(time.perf_counter() - start)
+        report.timings.append(Timing("W5", f"DOT {n:.0e} nodes", "tinygrad_edu",
+                                     statistics.median(times), min(times), max(times), 3, 1))
+        numbers[f"{n:.0e} nodes: DOT characters"] = len(str(text))
+    report.extra["W5"] = numbers
+    last = report.find("W5", f"DOT {10_000:.0e} nodes", "tinygrad_edu")
+    report.goals.append(Goal("W5", "DOT of 10⁴ nodes < 1 s", f"{last.median:.3f} s",
+                             last.median < 1.0))
