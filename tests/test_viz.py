@@ -269,6 +269,10 @@ def test_golden_article1_backward_frames_match_hand_derivation():
     last_w = (GOLDEN / f"article1_frame_{names.index('w') + 1:02d}.dot").read_text("utf-8")
     sends = re.search(r'v1 -> o2 \[.*label="[^"]*sends ([^"]*)"', last_w)
     assert_4_digits(numbers(sends.group(1)), expected["w"]["grad"])
+    # b is broadcast over the 4 rows: its edge sends the sum (article I's Σ delta).
+    sends_b = re.search(r'v3 -> o4 \[.*label="[^"]*sends summed over broadcast axes: ([^"]*)"',
+                        last_w)
+    assert_4_digits(numbers(sends_b.group(1)), expected["b"]["grad"])
 
 
 def test_to_dot_is_deterministic_and_needs_no_binary(monkeypatch):

@@ -351,7 +351,8 @@ def edge_lines(edge: Edge, precision: int = 4) -> list[str]:
     lines = [local_text]
     if edge.local is not None:
         lines.append(f"= {fmt_data(edge.local, precision)}")
-    lines.append(f"sends {fmt_data(edge.contribution, precision)}")
+    summed = "summed over broadcast axes: " if edge.broadcast else ""
+    lines.append(f"sends {summed}{fmt_data(edge.contribution, precision)}")
     return lines
 
 

@@ -37,6 +37,7 @@ class Edge:
     local: Any         # its value (scalar, elementwise array), or None for a Jacobian
     upstream: Any      # the source node's gradient
     contribution: Any  # what the engine sent (already summed to the target's shape)
+    broadcast: bool = False  # elementwise op on a broadcast input: the engine summed it
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,9 @@ def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
         for position, x, c in contributions:
             edge = Edge(source=k, target=graph.position(x), position=position,
                         derivative=node.op.derivatives[min(position, len(node.op.derivatives) - 1)],
-                        local=local_derivative(node, position), upstream=g, contribution=c)
+                        local=local_derivative(node, position), upstream=g, contribution=c,
+                        broadcast=(node.op.kind in ("unary", "binary")
+                                   and np.shape(c) != node.shape))
             edges.append(edge)
             trace.incoming.setdefault(edge.target, []).append(edge)
         trace.frames.append(Frame(len(trace.frames), k, g, tuple(edges)))
