@@ -31,7 +31,7 @@ def make_moons(n: int, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, n
     """``n`` points on two half circles (labels −1 and +1), with Gaussian noise.
 
     >>> X, y = make_moons(10)
-    >>> X.shape, sorted(set(y))
+    >>> X.shape, sorted(set(y.tolist()))
     ((10, 2), [-1.0, 1.0])
     """
     rng = np.random.default_rng(seed)

@@ -129,7 +129,7 @@ def test_digits_example_smoke_reaches_95_percent():
 def test_moons_data_and_a_few_scalar_steps_reduce_the_loss():
     moons = load_example("micrograd_moons")
     X, y = moons.make_moons(30, seed=0)
-    assert X.shape == (30, 2) and sorted(set(y)) == [-1.0, 1.0]
+    assert X.shape == (30, 2) and sorted(set(y.tolist())) == [-1.0, 1.0]
     model = nn.scalar.MLP(2, [8, 1], rng=0)
     opt = optim.SGD(model.parameters(), lr=0.1)
     first, _ = moons.loss_and_accuracy(model, X, y, alpha=1e-4)
