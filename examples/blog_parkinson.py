@@ -15,7 +15,8 @@ import argparse
 import warnings
 
 from tinygrad_edu import Value
-from tinygrad_edu.cases import bce_with_logits, naive_bce, sgd_step
+from tinygrad_edu.cases import naive_bce, sgd_step
+from tinygrad_edu.losses import bce_with_logits
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"z = x·w + b = {z.item():.6g}; sigmoid(z) = {z.sigmoid().item()!r}")
     print(f"naive BCE  -[t·log p + (1-t)·log(1-p)] = {naive.item()}")
 
-    loss = bce_with_logits(z, t)
+    loss = bce_with_logits(z, t)  # mean(softplus(z) - t·z); one sample
     loss.backward()
     print(f"BCE from the logit, softplus(z) - t·z  = {loss.item():.12g}")
     print(f"dL/dw = {w.grad:.12g}, dL/db = {b.grad:.12g}   (all finite)")

@@ -29,7 +29,6 @@ from tinygrad_edu import Value, manual
 from tinygrad_edu.cases import (
     ARTICLE2_W_H,
     ARTICLE2_W_O,
-    bce_with_logits,
     blog_loss,
     get_case,
     gradient_descent,
@@ -40,6 +39,7 @@ from tinygrad_edu.cases import (
     two_layer_output,
 )
 from tinygrad_edu.check import compare
+from tinygrad_edu.losses import BCE_EPS, bce, bce_with_logits
 
 TOL = 1e-9  # issue 4: "float64; tolerance 1e-9 unless said"
 SLOW = os.environ.get("TINYGRAD_EDU_SLOW") == "1"
@@ -324,6 +324,13 @@ def test_parkinson_stable_bce_is_finite_with_the_expected_gradients(form):
     assert abs(loss.item() - 49.8) <= 1e-12
     assert abs(w.grad - 100.0) <= 1e-9 and abs(b.grad - 1.0) <= 1e-12
     assert all(map(math.isfinite, (loss.item(), w.grad, b.grad)))
+
+
+def test_parkinson_clamped_bce_is_finite_but_not_the_true_loss():
+    # Closed form: losses.bce clamps p = 1.0 to 1 − BCE_EPS, so the loss is −log(BCE_EPS)
+    # (≈ 16.1), a finite stand-in for the true 49.8 that only the logit form gives.
+    p = (100.0 * Value(0.5) + Value(-0.2)).sigmoid()
+    assert abs(bce(p, 0.0).item() + math.log(BCE_EPS)) <= 1e-6
 
 
 def test_parkinson_gradient_descent_step():

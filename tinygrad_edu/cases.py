@@ -6,12 +6,13 @@ gradients. The examples, the ``tinygrad-edu compare`` and ``demo`` commands and
 ``tests/test_articles.py`` all use these functions, so the autograd side of each case
 is written once.
 
-Owns: the loss of each case (perceptron, two-layer net, the blog's 3-1 net, binary
-cross-entropy from a logit), a plain gradient-descent loop over named Values, and the
-registry :data:`CASES` of starting points. Data sets come from ``manual`` (they are
-plain arrays; the math of ``manual`` is not used here).
+Owns: the loss of each case (perceptron, two-layer net, the blog's 3-1 net: each the
+``losses.half_sse`` of its output; the blog's naive cross-entropy), a plain
+gradient-descent loop over named Values, and :func:`get_case`, the cases' starting
+points paired with their hand gradients. Data sets come from ``manual`` (plain arrays;
+the math of ``manual`` is only used as the hand gradient that ``compare`` checks).
 
-Imports: ``value``, ``autodiff``, ``manual`` (data only). Must not import ``check``,
+Imports: ``value``, ``losses``, ``manual`` (data, hand gradients). Must not import ``check``,
 ``cli`` or ``commands``.
 """
 
@@ -24,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from . import manual
+from .losses import half_sse
 from .value import Value
 
 __all__ = [
     "perceptron_loss", "perceptron_output", "two_layer_loss", "two_layer_output",
-    "bce_with_logits", "naive_bce", "sgd_step", "gradient_descent", "Descent", "Case",
+    "naive_bce", "sgd_step", "gradient_descent", "Descent", "Case",
     "get_case", "CASE_NAMES", "PERCEPTRON_CASES", "blog_loss", "ARTICLE2_W_H", "ARTICLE2_W_O",
 ]
 
@@ -76,9 +78,7 @@ def perceptron_loss(
     >>> round(loss.item(), 6)
     0.379566
     """
-    o = perceptron_output(X, w, b, as_published=as_published)
-    error = o - np.ravel(t)
-    return 0.5 * (error * error).sum()
+    return half_sse(perceptron_output(X, w, b, as_published=as_published), np.ravel(t))
 
 
 # ------------------------------------------------------- article II and the blog: layers
@@ -100,8 +100,7 @@ def two_layer_loss(X: np.ndarray, t: np.ndarray, W_h: Value, W_o: Value) -> Valu
     >>> round(loss.item(), 6)
     0.347948
     """
-    error = two_layer_output(X, W_h, W_o) - t
-    return 0.5 * (error * error).sum()
+    return half_sse(two_layer_output(X, W_h, W_o), t)
 
 
 def blog_loss(weights: Value) -> Value:
@@ -113,28 +112,17 @@ def blog_loss(weights: Value) -> Value:
     >>> round(blog_loss(Value(np.zeros((3, 1)))).item(), 6)   # four errors of 0.5
     0.5
     """
-    error = (manual.BLOG_X @ weights).sigmoid() - manual.BLOG_T
-    return 0.5 * (error * error).sum()
+    return half_sse((manual.BLOG_X @ weights).sigmoid(), manual.BLOG_T)
 
 
 # --------------------------------------------------------- the blog: binary cross-entropy
-
-
-def bce_with_logits(z: Value, t: float) -> Value:
-    """Binary cross-entropy of ``sigmoid(z)`` against ``t``, computed from the logit ``z``.
-
-    ``−t·log σ(z) − (1−t)·log(1−σ(z)) = softplus(z) − t·z``: no ``log(0)`` for large ``|z|``.
-
-    >>> round(bce_with_logits(Value(49.8), 0.0).item(), 9)
-    49.8
-    """
-    return z.softplus() - t * z
 
 
 def naive_bce(z: Value, t: float) -> Value:
     """The blog's formula taken literally: ``−t·log p − (1−t)·log(1−p)``, ``p = σ(z)``.
 
     For ``z = 49.8``, ``p`` rounds to 1.0 and the loss is ``inf`` — the blog's point.
+    (``tinygrad_edu.losses.bce_with_logits`` is the stable form; ``losses.bce`` clamps.)
 
     >>> naive_bce(Value(49.8), 0.0).item()
     inf
