@@ -107,21 +107,27 @@ def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
     """
     if isinstance(roots, Value):
         roots = (roots,)
+    # Depth-first, with an explicit stack of nodes. A node is pushed again right after it
+    # is first expanded, above nothing but its own inputs, so when it surfaces a second
+    # time (already in ``seen``) every input has been emitted: emit it then. Copies pushed
+    # earlier by other consumers surface later and are skipped by ``emitted``.
     order: list[Value] = []
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(r, False) for r in reversed(roots) if r.requires_grad]
+    seen: set[int] = set()  # ids: Value.__eq__ is elementwise, so Values cannot key a set
+    emitted: set[int] = set()
+    stack: list[Value] = [r for r in reversed(roots) if r.requires_grad]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
+        node = stack.pop()
+        key = id(node)
+        if key in seen:
+            if key not in emitted:
+                emitted.add(key)
+                order.append(node)
             continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
+        seen.add(key)
+        stack.append(node)
         for x in node._inputs:
             if type(x) is Value and x.requires_grad and id(x) not in seen:
-                stack.append((x, False))
+                stack.append(x)
     return order
 
 
