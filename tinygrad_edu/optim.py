@@ -162,6 +162,8 @@ class Adam(Optimizer):
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
     p ← p − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + eps).
     On the first step this is p − lr·g/(|g| + eps): every weight moves by about lr.
+    t counts this optimizer's steps (PyTorch counts per parameter; the two differ only
+    for parameters that had no gradient on some steps).
 
     >>> w = Value(1.0); (w * w).backward()
     >>> Adam([w], lr=0.1).step(); round(w.data, 6)     # 1 − 0.1·2/(2 + 1e-8)

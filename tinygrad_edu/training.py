@@ -116,7 +116,9 @@ def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
     size) and, with ``val_data``, ``val_loss`` and ``val_<metric>`` for each metric;
     metrics on the training set are computed after the epoch under no_grad.
     ``callback(epoch, history)`` runs after each epoch. A Module is put in train mode
-    for each epoch's updates and left in eval mode.
+    for each epoch's updates and left in eval mode. The model is called on a batch
+    array, as the tensor layers expect; ``nn.scalar`` models take one sample at a time,
+    so write their loop by hand (see ``examples/micrograd_moons.py``).
 
     >>> from tinygrad_edu import nn, losses, optim
     >>> X = np.linspace(-1, 1, 20).reshape(-1, 1); y = 3 * X
