@@ -6,6 +6,8 @@ Convention for everyone adding an example (also in examples/README.md):
   ``--smoke``: a fast run (a few epochs, a small data set, no windows, no network)
   that finishes in a few seconds and exits with status 0;
 * files starting with ``_`` are helpers, not examples, and are not run;
+* the test runs each script in a fresh temporary directory (the repository is on
+  ``PYTHONPATH``), so files it writes to the current directory do not litter the tree;
 * a script whose optional dependencies are missing exits with status 0 after printing
   a line that starts with ``SKIP:`` (the test then reports it as skipped).
 
@@ -32,10 +34,10 @@ def test_there_are_examples():
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_example_runs_with_smoke(script):
+def test_example_runs_with_smoke(script, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, str(script), "--smoke"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, str(script), "--smoke"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=TIMEOUT_S)
     if result.returncode == 0 and result.stdout.lstrip().startswith("SKIP:"):
         pytest.skip(result.stdout.strip().splitlines()[0])
