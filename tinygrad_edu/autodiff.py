@@ -208,19 +208,23 @@ def run_backward(
             if create_graph:
                 args, out = inputs, node
             else:
-                args = tuple(x.data if type(x) is Value else x for x in inputs)
+                args = [x.data if type(x) is Value else x for x in inputs]
                 out = node.data
-            params = node._params or {}
+            params = node._params
             vjps = op.vjps
             sent = [] if observer is not None else None
             for i, x in enumerate(inputs):
                 if type(x) is not Value or not x.requires_grad:
                     continue
                 try:
-                    c = vjps[i](g, out, *args, **params)
+                    # Most ops have no params; calling without ``**{}`` saves a dict a call.
+                    c = vjps[i](g, out, *args, **params) if params else vjps[i](g, out, *args)
                 except ZeroDivisionError:
-                    c = _vjp_in_numpy(vjps[i], g, out, args, params)
-                c = _fit(c, x, create_graph)
+                    c = _vjp_in_numpy(vjps[i], g, out, args, params or {})
+                # A float contribution for a float input is already fitted (deep scalar
+                # graphs are almost all such edges, so skip the call).
+                if type(c) is not float or type(x.data) is not float:
+                    c = _fit(c, x, create_graph)
                 if anomaly:
                     _check_finite(c, op.name, i, node)
                 x._upstream = c if x._upstream is None else x._upstream + c
@@ -228,13 +232,16 @@ def run_backward(
                     sent.append((i, x, c))
             if observer is not None:
                 observer(node, g, sent)
-    finally:
+    except BaseException:
+        # A failed pass (a raising hook or VJP) must not leave half-summed gradients
+        # behind for the next pass. A finished pass has already cleared every node.
         for node in order:
             node._upstream = None
+        raise
     return found
 
 
-def _vjp_in_numpy(rule: Callable, g: Any, out: Any, args: tuple, params: dict) -> Any:
+def _vjp_in_numpy(rule: Callable, g: Any, out: Any, args: Sequence, params: dict) -> Any:
     """Redo a VJP on NumPy scalars: Python floats raise where NumPy gives inf or nan."""
     as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
     with np.errstate(all="ignore"):
