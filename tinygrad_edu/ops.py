@@ -193,6 +193,8 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, .
 
 def _expand_reduced(g: Any, in_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Broadcast a reduction's upstream gradient back to the reduced input's shape."""
+    if type(g) is float and in_shape != ():
+        return np.full(in_shape, g)  # a full reduction's gradient: faster than broadcast_to
     if not keepdims and in_shape != ():
         axes = _normalize_axis(axis, len(in_shape))
         kept_shape = tuple(1 if i in axes else n for i, n in enumerate(in_shape))
@@ -223,7 +225,8 @@ def _stable_sigmoid(x):
         e = math.exp(x)
         return e / (1.0 + e)
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # 1/(1+e) for x ≥ 0 and e/(1+e) below, with one division for both branches.
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def _softplus(x):
@@ -246,6 +249,8 @@ def _pow(x, y):
             with np.errstate(all="ignore"):
                 return float(np.power(np.float64(x), y))
         return math.nan if isinstance(r, complex) else r
+    if type(y) is float and y == 2.0 and isinstance(x, np.ndarray):
+        return x * x  # the common square: no error-state context needed (the profile's pow cost)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.power(x, y)
 
@@ -337,6 +342,8 @@ def _matmul(x, y):
 
 def _swap_last(a):
     """Swap the last two axes (the matrix transpose of a batch)."""
+    if isinstance(a, np.ndarray):
+        return a.swapaxes(-1, -2)  # raw data in a plain backward: skip the op dispatch
     n = len(shape_of(a))
     axes = list(range(n))
     axes[-1], axes[-2] = axes[-2], axes[-1]
