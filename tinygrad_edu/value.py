@@ -50,6 +50,9 @@ def set_grad_enabled(enabled: bool) -> bool:
     return previous
 
 
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
 def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     """Convert a number, nested list or array to Value data: float, or float ndarray.
 
@@ -58,6 +61,8 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     """
     if type(x) is float:
         return x
+    if type(x) is np.ndarray and not copy and x.ndim and x.dtype in _FLOAT_DTYPES:
+        return x  # constants in a training loop arrive like this every step
     if isinstance(x, (bool, int, float, np.number, np.bool_)):
         if isinstance(x, (complex, np.complexfloating)):
             raise TypeError(f"{where}: complex numbers are not supported, got {x!r}")
