@@ -184,6 +184,9 @@ def run_backward(
     found: dict[int, Any] = {}
     anomaly = _FLAGS.anomaly
     try:
+        if store and not (create_graph or wanted_ids or anomaly or observer is not None):
+            _plain_pass(order)
+            return found
         for node in reversed(order):
             g = node._upstream
             node._upstream = None
@@ -243,6 +246,46 @@ def run_backward(
             node._upstream = None
         raise
     return found
+
+
+def _plain_pass(order: list[Value]) -> None:
+    """The loop of :func:`run_backward` with none of its options: what ``backward()`` runs.
+
+    Same steps in the same order (hooks, store, VJPs into inputs), minus the checks for
+    ``create_graph``, ``wanted``, the observer and anomaly mode: with Python paying per
+    line, those checks were a third of a small graph's backward.
+    """
+    for node in reversed(order):
+        g = node._upstream
+        node._upstream = None
+        if g is None:
+            continue
+        if node._hooks:
+            for hook in tuple(node._hooks):
+                replaced = hook(g)
+                if replaced is not None:
+                    g = _fit(as_data(replaced, "hook"), node, False)
+        op = node._op
+        if op is None:  # a leaf: accumulate
+            fresh = g.copy() if isinstance(g, np.ndarray) else g
+            node.grad = fresh if node.grad is None else node.grad + g
+            continue
+        node.grad = g
+        inputs = node._inputs
+        args = [x.data if type(x) is Value else x for x in inputs]
+        out = node.data
+        params = node._params
+        vjps = op.vjps
+        for i, x in enumerate(inputs):
+            if type(x) is not Value or not x.requires_grad:
+                continue
+            try:
+                c = vjps[i](g, out, *args, **params) if params else vjps[i](g, out, *args)
+            except ZeroDivisionError:
+                c = _vjp_in_numpy(vjps[i], g, out, args, params or {})
+            if type(c) is not float or type(x.data) is not float:
+                c = _fit(c, x, False)
+            x._upstream = c if x._upstream is None else x._upstream + c
 
 
 def _vjp_in_numpy(rule: Callable, g: Any, out: Any, args: Sequence, params: dict) -> Any:
