@@ -16,6 +16,8 @@ Imports: ``ops`` only. ``backward`` lives in ``autodiff`` and is imported when c
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -205,9 +207,7 @@ class Value:
 
     def backward(self, gradient: Any = None) -> None:
         """Backpropagate from this Value; see :func:`tinygrad_edu.autodiff.backward`."""
-        from .autodiff import backward
-
-        backward(self, gradient)
+        _autodiff().backward(self, gradient)
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""
@@ -383,6 +383,13 @@ class Value:
 
     def broadcast_to(self, shape: Sequence[int]) -> Value:
         return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(int(s) for s in shape)})
+
+
+def _autodiff():
+    """The autodiff module (it imports this one, so it is looked up when first needed;
+    an ``import`` statement here would run the import machinery on every backward)."""
+    name = f"{__package__}.autodiff"
+    return sys.modules[name] if name in sys.modules else importlib.import_module(name)
 
 
 def _axis_params(axis: Any, keepdims: bool) -> dict:
