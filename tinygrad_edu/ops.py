@@ -249,8 +249,13 @@ def _pow(x, y):
             with np.errstate(all="ignore"):
                 return float(np.power(np.float64(x), y))
         return math.nan if isinstance(r, complex) else r
-    if type(y) is float and y == 2.0 and isinstance(x, np.ndarray):
-        return x * x  # the common square: no error-state context needed (the profile's pow cost)
+    if type(y) is float and isinstance(x, np.ndarray):
+        # The common square and its derivative's x ** 1.0 need no error-state context
+        # (which the W1 profile showed costing more than the power itself).
+        if y == 2.0:
+            return x * x
+        if y == 1.0:
+            return x.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.power(x, y)
 
@@ -350,7 +355,14 @@ def _swap_last(a):
     return TRANSPOSE(a, axes=tuple(axes))
 
 
+def _raw_matrices(*arrays: Any) -> bool:
+    """All ndarrays of two or more dimensions (a plain backward's matrix product)."""
+    return all(type(a) is np.ndarray and a.ndim >= 2 for a in arrays)
+
+
 def _matmul_vjp_x(g, out, x, y):
+    if _raw_matrices(g, x, y):
+        return np.matmul(g, y.swapaxes(-1, -2))  # raw matrices: skip the op dispatch
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1 and len(ys) == 1:  # dot product: out is a scalar
         return g * y
@@ -363,6 +375,8 @@ def _matmul_vjp_x(g, out, x, y):
 
 
 def _matmul_vjp_y(g, out, x, y):
+    if _raw_matrices(g, x, y):
+        return np.matmul(x.swapaxes(-1, -2), g)  # raw matrices: skip the op dispatch
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1 and len(ys) == 1:
         return g * x
