@@ -113,24 +113,26 @@ def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
         roots = (roots,)
     # Depth-first, with an explicit stack of nodes. A node is pushed again right after it
     # is first expanded, above nothing but its own inputs, so when it surfaces a second
-    # time (already in ``seen``) every input has been emitted: emit it then. Copies pushed
-    # earlier by other consumers surface later and are skipped by ``emitted``.
+    # time every input has been emitted: emit it then. Copies pushed earlier by other
+    # consumers surface later still and are skipped.
     order: list[Value] = []
-    seen: set[int] = set()  # ids: Value.__eq__ is elementwise, so Values cannot key a set
-    emitted: set[int] = set()
+    # id -> emitted yet? (ids, because Value.__eq__ is elementwise; one dict, not two
+    # sets, because the sort is ~40% of a scalar chain's backward)
+    emitted: dict[int, bool] = {}
     stack: list[Value] = [r for r in reversed(roots) if r.requires_grad]
     while stack:
         node = stack.pop()
         key = id(node)
-        if key in seen:
-            if key not in emitted:
-                emitted.add(key)
+        done = emitted.get(key)
+        if done is not None:  # expanded before
+            if not done:
+                emitted[key] = True
                 order.append(node)
             continue
-        seen.add(key)
+        emitted[key] = False
         stack.append(node)
         for x in node._inputs:
-            if type(x) is Value and x.requires_grad and id(x) not in seen:
+            if type(x) is Value and x.requires_grad and id(x) not in emitted:
                 stack.append(x)
     return order
 
