@@ -481,7 +481,7 @@ def _normalize(out: Any) -> Data:
     if isinstance(out, np.ndarray):
         if out.ndim == 0:
             return float(out)
-        if out.dtype not in (np.float32, np.float64):
+        if out.dtype not in _FLOAT_DTYPES:  # dtype instances: cheaper to compare than types
             return out.astype(np.float64)
         return out
     return float(out)
