@@ -9,7 +9,7 @@ W3 is a 784-256-10 ReLU MLP on a batch of 64 with softmax cross-entropy and one 
 step, in float32 and float64, against the same step written by hand in NumPy and
 against PyTorch on one thread.
 
-Imports: numpy, ``tinygrad_edu`` (Value, no_grad, nn.scalar when present),
+Imports: numpy, ``tinygrad_edu`` (Value, no_grad, nn),
 ``.harness``; micrograd and torch only if present.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import nn
 from ..autodiff import no_grad
 from ..value import Value
 from .harness import Goal, Report, compare
@@ -52,34 +53,23 @@ def initial_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
 # ------------------------------------------------------------------ W2: scalar path
 def scalar_step(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
                 y: np.ndarray) -> Callable[[], float]:
-    """One demo step on scalar Values: a neuron is ``b + Σ wᵢ·xᵢ``, then ReLU."""
-    layers = [([[Value(float(w[i, j])) for i in range(w.shape[0])] for j in range(w.shape[1])],
-               [Value(float(bj)) for bj in b]) for w, b in weights]
-    params = [p for ws, bs in layers for row in ws for p in row] + \
-             [p for _, bs in layers for p in bs]
+    """One demo step with :class:`tinygrad_edu.nn.scalar.MLP` (one Value per weight)."""
+    model = nn.scalar.MLP(SIZES[0], list(SIZES[1:]), rng=0)
+    for layer, (w, b) in zip(model.layers, weights, strict=True):  # same start everywhere
+        for j, neuron in enumerate(layer.neurons):
+            for i, wi in enumerate(neuron.w):
+                wi.data = float(w[i, j])
+            neuron.b.data = float(b[j])
+    params = model.parameters()
     rows = [[float(v) for v in row] for row in x]
     labels = [float(v) for v in y]
-    last = len(layers) - 1
-
-    def model(row: list[Any]) -> Value:
-        acts: list[Any] = row
-        for k, (ws, bs) in enumerate(layers):
-            outs = []
-            for w_j, b_j in zip(ws, bs, strict=True):
-                total = b_j
-                for wi, xi in zip(w_j, acts, strict=True):
-                    total = total + wi * xi
-                outs.append(total.relu() if k < last else total)
-            acts = outs
-        return acts[0]
 
     def step() -> float:
         losses = [(1 + -yi * model(row)).relu() for row, yi in zip(rows, labels, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = ALPHA * sum(p * p for p in params)
         loss = data_loss + reg_loss
-        for p in params:
-            p.grad = None
+        model.zero_grad()
         loss.backward()
         with no_grad():
             for p in params:
@@ -123,22 +113,20 @@ def micrograd_step(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
 
 def tensor_step(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
                 y: np.ndarray) -> Callable[[], float]:
-    """The same model and step on tensor Values: a few nodes per layer."""
-    params = [Value(a) for pair in weights for a in pair]
-    pairs = list(zip(params[0::2], params[1::2], strict=True))
+    """The same model and step with :class:`tinygrad_edu.nn.MLP`: a few nodes per layer."""
+    model = nn.MLP(list(SIZES), activation="relu", rng=0)
+    linears = [m for m in model.net if isinstance(m, nn.Linear)]
+    for layer, (w, b) in zip(linears, weights, strict=True):
+        layer.weight.data = w.copy()
+        layer.bias.data = b.copy()
+    params = model.parameters()
     labels = y.reshape(-1, 1)
 
     def step() -> float:
-        h: Any = x
-        for k, (w, b) in enumerate(pairs):
-            h = h @ w + b
-            if k < len(pairs) - 1:
-                h = h.relu()
-        data_loss = (1 - labels * h).relu().mean()
+        data_loss = (1 - labels * model(x)).relu().mean()
         reg_loss = ALPHA * sum((p * p).sum() for p in params)
         loss = data_loss + reg_loss
-        for p in params:
-            p.grad = None
+        model.zero_grad()
         loss.backward()
         with no_grad():
             for p in params:
