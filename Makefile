@@ -47,6 +47,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check tinygrad_edu tests examples benchmarks
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks.run
 
 clean:
