@@ -88,7 +88,7 @@ def test_random_graphs_match_pytorch(seed):
     t_loss.backward()
 
     np.testing.assert_allclose(loss.data, t_loss.item(), rtol=1e-12, atol=1e-12)
-    for v, t in zip(ours, theirs):
+    for v, t in zip(ours, theirs, strict=True):
         if t.grad is None:  # the random program never used this leaf
             assert v.grad is None
             continue

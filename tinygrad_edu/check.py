@@ -128,9 +128,9 @@ def gradcheck(
     analytic = [np.asarray(g.data, dtype=np.float64) for g in grad(target, values)]
     numeric = numerical_grad(f, arrays, eps, projection)
     failures = []
-    for k, (a, n) in enumerate(zip(analytic, numeric)):
+    for k, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         bad = ~(np.abs(a - n) <= atol + rtol * np.abs(n))
-        for idx in zip(*np.nonzero(bad)) if a.ndim else ([()] if bad else []):
+        for idx in zip(*np.nonzero(bad), strict=True) if a.ndim else ([()] if bad else []):
             idx = tuple(int(i) for i in idx)
             rel = abs(a[idx] - n[idx]) / max(abs(n[idx]), atol)
             failures.append((k, idx, float(a[idx]), float(n[idx]), rel))
@@ -176,7 +176,7 @@ def gradgradcheck(
             out = (out * np.random.default_rng(seed).standard_normal(out.shape)).sum()
         grads = grad(out, list(xs), create_graph=True)
         total = 0.0
-        for g, p in zip(grads, projections):
+        for g, p in zip(grads, projections, strict=True):
             total = total + (g * p).sum()
         return total if isinstance(total, Value) else Value(total, requires_grad=False)
 

@@ -207,7 +207,8 @@ def op_cases(draw, op: Op, margin: float = KINK_MARGIN) -> OpCase:
         raise KeyError(f"testing: no strategy for op kind {op.kind!r} (op {op.name}); "
                        f"add one to tinygrad_edu.testing.KINDS")
     input_shapes, params = draw(KINDS[op.kind](op))
+    ranges = _ranges(op, len(input_shapes))
     inputs = tuple(draw(arrays_in(tuple(s), lo, hi))
-                   for s, (lo, hi) in zip(input_shapes, _ranges(op, len(input_shapes))))
+                   for s, (lo, hi) in zip(input_shapes, ranges, strict=True))
     assume(op.domain.gap(*inputs, **params) > margin)
     return OpCase(op, inputs, params)
