@@ -146,6 +146,13 @@ def rss_bytes() -> int | None:
 
 
 def _version(module: str) -> str | None:
+    """The installed distribution's version, or None when the module is absent."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(module)
+    except metadata.PackageNotFoundError:
+        pass
     try:
         mod = __import__(module)
     except Exception:  # an optional baseline that is absent or broken
