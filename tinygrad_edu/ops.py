@@ -288,24 +288,26 @@ def _relu(x):
     return np.maximum(x, 0)
 
 
+# Reductions call the ufunc's ``reduce`` directly: it is what np.sum and np.max run, minus
+# ~1.3 µs of Python dispatch per call, which the W1 profile showed on every step.
 def _sum(x, axis=None, keepdims=False):
     if type(x) is float:
         return x
-    return _as_result(np.sum(x, axis=axis, keepdims=keepdims))
+    return _as_result(np.add.reduce(x, axis=axis, keepdims=keepdims))
 
 
 def _max(x, axis=None, keepdims=False):
     if type(x) is float:
         return x
-    return _as_result(np.max(x, axis=axis, keepdims=keepdims))
+    return _as_result(np.maximum.reduce(x, axis=axis, keepdims=keepdims))
 
 
 def _logsumexp(x, axis=None, keepdims=False):
     if type(x) is float:
         return x
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
     return _as_result(out)
@@ -388,7 +390,7 @@ def _matmul_vjp_y(g, out, x, y):
 
 
 def _reshape(x, shape):
-    return _as_result(np.reshape(x, shape))
+    return _as_result(np.asarray(x).reshape(shape))  # the method: np.reshape adds dispatch
 
 
 def _check_reshape(x, shape):
