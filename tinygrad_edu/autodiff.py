@@ -180,66 +180,40 @@ def run_backward(
     the order the engine makes it (the graph drawings use it).
     """
     order = topological_order(roots)
-    for root, upstream in zip(roots, upstreams):
+    for root, upstream in zip(roots, upstreams, strict=True):
         if root.requires_grad:
             root._upstream = upstream if root._upstream is None else root._upstream + upstream
     wanted_ids = {id(w) for w in wanted}
     found: dict[int, Any] = {}
     anomaly = _FLAGS.anomaly
+    # backward() asks for none of the options; skipping their checks per node is a
+    # measurable share of a small graph's backward, so that case gets a short loop.
+    plain = store and not (create_graph or wanted_ids or anomaly or observer is not None)
     try:
-        if store and not (create_graph or wanted_ids or anomaly or observer is not None):
-            _plain_pass(order)
-            return found
         for node in reversed(order):
             g = node._upstream
             node._upstream = None
             if g is None:
                 continue
             if node._hooks:
-                for hook in tuple(node._hooks):
-                    replaced = hook(g)
-                    if replaced is not None:
-                        g = _fit(as_data(replaced, "hook") if not create_graph else replaced,
-                                 node, create_graph)
+                g = _run_hooks(node, g, create_graph)
+            if plain:
+                if node._op is None:
+                    _store_leaf(node, g)
+                else:
+                    node.grad = g
+                    _send_to_inputs(node, g, False, False, None)
+                continue
             if store:
                 if node._op is None:
-                    fresh = g.copy() if isinstance(g, np.ndarray) else g
-                    node.grad = fresh if node.grad is None else node.grad + g
+                    _store_leaf(node, g.data if create_graph else g)
                 else:
                     node.grad = g.data if create_graph else g
             if wanted_ids and id(node) in wanted_ids:
                 found[id(node)] = g
-            op = node._op
-            if op is None:
-                if observer is not None:
-                    observer(node, g, [])
-                continue
-            inputs = node._inputs
-            if create_graph:
-                args, out = inputs, node
-            else:
-                args = [x.data if type(x) is Value else x for x in inputs]
-                out = node.data
-            params = node._params
-            vjps = op.vjps
-            sent = [] if observer is not None else None
-            for i, x in enumerate(inputs):
-                if type(x) is not Value or not x.requires_grad:
-                    continue
-                try:
-                    # Most ops have no params; calling without ``**{}`` saves a dict a call.
-                    c = vjps[i](g, out, *args, **params) if params else vjps[i](g, out, *args)
-                except ZeroDivisionError:
-                    c = _vjp_in_numpy(vjps[i], g, out, args, params or {})
-                # A float contribution for a float input is already fitted (deep scalar
-                # graphs are almost all such edges, so skip the call).
-                if type(c) is not float or type(x.data) is not float:
-                    c = _fit(c, x, create_graph)
-                if anomaly:
-                    _check_finite(c, op.name, i, node)
-                x._upstream = c if x._upstream is None else x._upstream + c
-                if sent is not None:
-                    sent.append((i, x, c))
+            sent: list | None = [] if observer is not None else None
+            if node._op is not None:
+                _send_to_inputs(node, g, create_graph, anomaly, sent)
             if observer is not None:
                 observer(node, g, sent)
     except BaseException:
@@ -251,66 +225,69 @@ def run_backward(
     return found
 
 
-def _plain_pass(order: list[Value]) -> None:
-    """The loop of :func:`run_backward` with none of its options: what ``backward()`` runs.
+def _run_hooks(node: Value, g: Any, graph: bool) -> Any:
+    """Give ``g`` to the node's hooks in order; a hook's non-None result replaces it."""
+    for hook in tuple(node._hooks):
+        replaced = hook(g)
+        if replaced is not None:
+            g = _fit(replaced if graph else as_data(replaced, "hook"), node, graph)
+    return g
 
-    Same steps in the same order (hooks, store, VJPs into inputs), minus the checks for
-    ``create_graph``, ``wanted``, the observer and anomaly mode: with Python paying per
-    line, those checks were a third of a small graph's backward.
+
+def _store_leaf(node: Value, g: Any) -> None:
+    """Add ``g`` into a leaf's ``.grad``, never aliasing another node's gradient.
+
+    An array gradient is kept without a copy only when nothing else can reach it: it
+    owns its memory (it is not a view of, say, another node's grad) and the only
+    references are the caller's, this function's and getrefcount's own (W3's profile:
+    copying a 784×256 weight gradient every step was ~7 % of the step).
     """
-    for node in reversed(order):
-        g = node._upstream
-        node._upstream = None
-        if g is None:
-            continue
-        if node._hooks:
-            for hook in tuple(node._hooks):
-                replaced = hook(g)
-                if replaced is not None:
-                    g = _fit(as_data(replaced, "hook"), node, False)
-        op = node._op
-        if op is None:  # a leaf: accumulate
-            if node.grad is not None:
-                node.grad = node.grad + g
-            elif isinstance(g, np.ndarray):
-                c = None  # the last contribution sent may be this very g: drop that reference
-                # Keep g only if nothing else can see it, else copy: never alias another
-                # node's gradient.
-                node.grad = g if _engine_owned(g) else g.copy()
-            else:
-                node.grad = g
-            continue
+    if node.grad is not None:
+        node.grad = node.grad + g
+    elif type(g) is np.ndarray and g.base is None and _refcount is not None \
+            and _refcount(g) <= 3:
         node.grad = g
-        inputs = node._inputs
-        args = [x.data if type(x) is Value else x for x in inputs]
-        out = node.data
-        params = node._params
-        vjps = op.vjps
-        for i, x in enumerate(inputs):
-            if type(x) is not Value or not x.requires_grad:
-                continue
-            try:
-                c = vjps[i](g, out, *args, **params) if params else vjps[i](g, out, *args)
-            except ZeroDivisionError:
-                c = _vjp_in_numpy(vjps[i], g, out, args, params or {})
-            if type(c) is not float or type(x.data) is not float:
-                c = _fit(c, x, False)
-            x._upstream = c if x._upstream is None else x._upstream + c
-
-
-def _engine_owned(g: np.ndarray) -> bool:
-    """True when nothing but the engine's loop can reach ``g`` or its memory.
-
-    Then a leaf may keep ``g`` as its ``.grad`` without a copy (W3's profile: copying
-    a 784×256 weight gradient was ~7% of the step). ``g`` must own its memory (not a
-    view of another array, which may be another node's grad) and have no other
-    reference: a view of ``g`` or another node's ``.grad`` would each hold one.
-    """
-    # References: the loop's ``g``, this function's argument, getrefcount's argument.
-    return g.base is None and _refcount is not None and _refcount(g) <= 3
+    elif isinstance(g, np.ndarray):
+        node.grad = g.copy()
+    else:
+        node.grad = g
 
 
 _refcount = getattr(sys, "getrefcount", None)  # CPython; elsewhere leaves always copy
+
+
+def _send_to_inputs(node: Value, g: Any, graph: bool, anomaly: bool, sent: list | None) -> None:
+    """Push ``g`` through the VJP rule of each input that needs a gradient.
+
+    Each contribution is fitted to its input's shape and added to what the input has
+    received so far. ``graph`` runs the rules on Values (create_graph); ``sent``, when
+    given, collects ``(position, input, contribution)`` for the observer.
+    """
+    inputs = node._inputs
+    if graph:
+        args, out = inputs, node
+    else:
+        args = [x.data if type(x) is Value else x for x in inputs]
+        out = node.data
+    params = node._params
+    vjps = node._op.vjps
+    for i, x in enumerate(inputs):
+        if type(x) is not Value or not x.requires_grad:
+            continue
+        try:
+            # Most ops have no params; calling without ``**{}`` saves a dict a call.
+            c = vjps[i](g, out, *args, **params) if params else vjps[i](g, out, *args)
+        except ZeroDivisionError:
+            c = _vjp_in_numpy(vjps[i], g, out, args, params or {})
+        # A float contribution for a float input is already fitted (deep scalar graphs
+        # are almost all such edges, so skip the call).
+        if type(c) is not float or type(x.data) is not float:
+            c = _fit(c, x, graph)
+        if anomaly:
+            _check_finite(c, node._op.name, i, node)
+        x._upstream = c if x._upstream is None else x._upstream + c
+        if sent is not None:
+            sent.append((i, x, c))
 
 
 def _vjp_in_numpy(rule: Callable, g: Any, out: Any, args: Sequence, params: dict) -> Any:
@@ -339,7 +316,9 @@ def _upstream_for(root: Value, gradient: Any, where: str) -> Any:
         return 1.0
     g = as_data(gradient, where, copy=True)
     if shape_of(g) != root.shape:
-        raise ShapeError(f"{where}: gradient has shape {shape_of(g)}, output has shape {root.shape}")
+        raise ShapeError(
+            f"{where}: gradient has shape {shape_of(g)}, output has shape {root.shape}"
+        )
     if isinstance(g, np.ndarray) and g.dtype != root.dtype:
         g = g.astype(root.dtype)
     return g
@@ -394,7 +373,7 @@ def grad(
     if len(grad_outs) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(grad_outs)} grad_outputs")
     upstreams = []
-    for out, g in zip(outs, grad_outs):
+    for out, g in zip(outs, grad_outs, strict=True):
         if create_graph and isinstance(g, Value):
             if g.shape != out.shape:
                 raise ShapeError(f"grad: grad_output has shape {g.shape}, output has {out.shape}")

@@ -108,6 +108,10 @@ class Op:
         """Number of tensor inputs, or None for variadic ops."""
         return None if isinstance(self.vjps, _ArgnumRules) else len(self.vjps)
 
+    def derivative(self, position: int) -> str:
+        """The local derivative text for input ``position`` (variadic ops share one)."""
+        return self.derivatives[min(position, len(self.derivatives) - 1)]
+
     def __call__(self, *inputs: Any, **params: Any) -> Any:
         """Apply the op to raw data, or record it when any input is a Value."""
         graph_type = Op.graph_type
@@ -307,7 +311,8 @@ def _logsumexp(x, axis=None, keepdims=False):
         return x
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(under="ignore"):  # e^(x−max) may underflow to 0: harmless here
+        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
     return _as_result(out)
@@ -383,7 +388,8 @@ def _matmul_vjp_y(g, out, x, y):
     if len(xs) == 1 and len(ys) == 1:
         return g * x
     if len(xs) == 1:  # (k,) @ (..., k, n): d/dy = outer(x, g)
-        return RESHAPE(x, shape=(xs[0], 1)) * RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))
+        g_row = RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))
+        return RESHAPE(x, shape=(xs[0], 1)) * g_row
     if len(ys) == 1:  # (..., m, k) @ (k,): d/dy = xᵀ g
         return MATMUL(RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1])), x)
     return MATMUL(_swap_last(x), g)
@@ -496,7 +502,8 @@ def _check_where(x, y, cond):
         np.broadcast_shapes(np.shape(cond), shape_of(x), shape_of(y))
     except ValueError:
         raise ShapeError(
-            f"where: cannot broadcast condition {np.shape(cond)} with {shape_of(x)} and {shape_of(y)}"
+            f"where: cannot broadcast condition {np.shape(cond)} "
+            f"with {shape_of(x)} and {shape_of(y)}"
         ) from None
 
 
@@ -617,7 +624,8 @@ LOG_SOFTMAX = Op("log_softmax", _log_softmax,
                  ("δᵢⱼ − softmax(x)ⱼ",), "axis", "x − logsumexp(x) along axis, stable",
                  _UNARY, _check_reduce("log_softmax"))
 
-MATMUL = Op("matmul", _matmul, (_matmul_vjp_x, _matmul_vjp_y), ("Yᵀ (on the right)", "Xᵀ (on the left)"),
+MATMUL = Op("matmul", _matmul, (_matmul_vjp_x, _matmul_vjp_y),
+            ("Yᵀ (on the right)", "Xᵀ (on the left)"),
             "matmul", "matrix product x @ y (1-d, 2-d and batched)",
             Domain(ranges=((-2.0, 2.0), (-2.0, 2.0))), _check_matmul, symbol="@")
 

@@ -29,7 +29,7 @@ from .ops import Op, ShapeError, shape_of
 
 __all__ = ["Value", "apply", "is_grad_enabled", "set_grad_enabled", "as_data", "ShapeError"]
 
-Data = Union[float, np.ndarray]
+Data = float | np.ndarray
 Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
 
 
@@ -179,6 +179,11 @@ class Value:
         if type(self.data) is float:
             raise TypeError("len() of a 0-d Value")
         return len(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # np.array(v) gives the data (not a graph); without this NumPy would treat a
+        # Value as a sequence and index it element by element.
+        return np.array(self.data, dtype=dtype)
 
     def numpy(self) -> np.ndarray:
         """A copy of the data as an ndarray (0-d for scalars)."""

@@ -135,7 +135,7 @@ def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
         edges = []
         for position, x, c in contributions:
             edge = Edge(source=k, target=graph.position(x), position=position,
-                        derivative=node.op.derivatives[min(position, len(node.op.derivatives) - 1)],
+                        derivative=node.op.derivative(position),
                         local=local_derivative(node, position), upstream=g, contribution=c,
                         broadcast=(node.op.kind in ("unary", "binary")
                                    and np.shape(c) != node.shape))
