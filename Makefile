@@ -13,29 +13,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,dev,examples]'
 	touch $(STAMP)
 
-dot:
-	@if ! command -v dot >/dev/null 2>&1; then \
+# $(call apt_install,CHECK,PACKAGE,WHAT HAPPENS WITHOUT IT): install a Debian package
+# when CHECK fails and we are root; otherwise say what to run.
+define apt_install
+	@if ! $(1) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Graphviz 'dot' not found: installing Debian's graphviz package"; \
-	    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	    echo "$(2) not found: installing Debian's $(2) package"; \
+	    apt-get update -qq && apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "Graphviz 'dot' not found and not root: run 'sudo apt-get install graphviz'" \
-	         "(or your platform's graphviz package); DOT text still works, rendering is skipped."; \
+	    echo "$(2) not found and not root: run 'sudo apt-get install $(2)' -- $(3)"; \
 	  fi; \
 	fi
+endef
+
+# Graphviz's `dot` renders graphs; DOT text itself needs no binary.
+dot:
+	$(call apt_install,command -v dot,graphviz,DOT text still works and rendering tests are skipped)
 
 # Headless browser for the HTML stepper test: Debian's chromium, driven by the playwright
 # wheel (never 'playwright install': it downloads browsers).
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "chromium not found: installing Debian's chromium package"; \
-	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "chromium not found and not root: run 'sudo apt-get install chromium';" \
-	         "the browser test is skipped meanwhile."; \
-	  fi; \
-	fi
+	$(call apt_install,test -x /usr/bin/chromium,chromium,the browser test is skipped meanwhile)
 
 test: $(STAMP) dot browser
 	$(PY) -m pytest -q
@@ -44,7 +42,7 @@ demo: $(STAMP) dot
 	$(VENV)/bin/tinygrad-edu demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tinygrad_edu tests examples benchmarks
+	$(VENV)/bin/ruff check tinygrad_edu tests examples benchmarks scripts
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
