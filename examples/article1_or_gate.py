@@ -13,10 +13,13 @@ Three runs, 10,000 epochs each (lr 0.05, loss ½·Σ(o − t)², full batch):
 
 from __future__ import annotations
 
-import argparse
-
 from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import gradient_descent, perceptron_loss, perceptron_output
+from tinygrad_edu.cases import (
+    example_run_length,
+    gradient_descent,
+    perceptron_loss,
+    perceptron_output,
+)
 
 X, T = manual.OR_X, manual.OR_T
 
@@ -47,11 +50,7 @@ def report(params: dict[str, Value]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10_000)
-    parser.add_argument("--smoke", action="store_true", help="fast run (20 epochs)")
-    args = parser.parse_args(argv)
-    epochs = 20 if args.smoke else args.epochs
+    epochs = example_run_length(__doc__, argv, flag="epochs", default=10_000, smoke=20)
 
     print(f"OR gate with bias, correct gradients, {epochs} epochs "
           "(article: w = [5.365463221736, 5.365519119005], b = -2.427598233447)")

@@ -9,20 +9,19 @@ After training, the largest weight is on loss of smell, the symptom that predict
 
 from __future__ import annotations
 
-import argparse
-
 from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import gradient_descent, perceptron_loss, perceptron_output
+from tinygrad_edu.cases import (
+    example_run_length,
+    gradient_descent,
+    perceptron_loss,
+    perceptron_output,
+)
 
 SYMPTOMS = ("loss of smell", "weight loss", "runny nose", "body pain")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10_000)
-    parser.add_argument("--smoke", action="store_true", help="fast run (20 epochs)")
-    args = parser.parse_args(argv)
-    epochs = 20 if args.smoke else args.epochs
+    epochs = example_run_length(__doc__, argv, flag="epochs", default=10_000, smoke=20)
 
     params = {"w": Value([0.1, 0.2, 0.3, 0.4], name="w"), "b": Value(0.3, name="b")}
     run = gradient_descent(lambda w, b: perceptron_loss(manual.VIRUS_X, manual.VIRUS_T, w, b),

@@ -10,19 +10,14 @@ article's figure with an explanation of why the listed code does not give it.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 from tinygrad_edu import manual
-from tinygrad_edu.cases import get_case, gradient_descent, two_layer_output
+from tinygrad_edu.cases import example_run_length, get_case, gradient_descent, two_layer_output
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=200_000)
-    parser.add_argument("--smoke", action="store_true", help="fast run (50 iterations)")
-    args = parser.parse_args(argv)
-    iterations = 50 if args.smoke else args.iterations
+    iterations = example_run_length(__doc__, argv, flag="iterations", default=200_000, smoke=50)
 
     case = get_case("article2")
     params = case.fresh_params()  # W_h and W_o as in the article

@@ -9,18 +9,12 @@ cannot learn it; four hidden units can, and every prediction ends on the right s
 
 from __future__ import annotations
 
-import argparse
-
 from tinygrad_edu import manual
-from tinygrad_edu.cases import get_case, gradient_descent, two_layer_output
+from tinygrad_edu.cases import example_run_length, get_case, gradient_descent, two_layer_output
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=200_000)
-    parser.add_argument("--smoke", action="store_true", help="fast run (50 iterations)")
-    args = parser.parse_args(argv)
-    iterations = 50 if args.smoke else args.iterations
+    iterations = example_run_length(__doc__, argv, flag="iterations", default=200_000, smoke=50)
 
     case = get_case("xor")
     params = case.fresh_params()

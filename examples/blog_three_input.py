@@ -10,20 +10,14 @@ blog's update ``weights += X.T @ (error * out * (1 - out))`` is gradient descent
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import blog_loss, gradient_descent
+from tinygrad_edu.cases import blog_loss, example_run_length, gradient_descent
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10_000)
-    parser.add_argument("--smoke", action="store_true", help="fast run (20 epochs)")
-    args = parser.parse_args(argv)
-    epochs = 20 if args.smoke else args.epochs
+    epochs = example_run_length(__doc__, argv, flag="epochs", default=10_000, smoke=20)
 
     rng = np.random.RandomState(42)  # the same draws as np.random.seed(42)
     weights = Value(2.0 * rng.random_sample((3, 1)) - 1.0, name="weights")

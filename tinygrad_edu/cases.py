@@ -8,8 +8,9 @@ is written once.
 
 Owns: the loss of each case (perceptron, two-layer net, the blog's 3-1 net: each the
 ``losses.half_sse`` of its output; the blog's naive cross-entropy), a plain
-gradient-descent loop over named Values, and :func:`get_case`, the cases' starting
-points paired with their hand gradients. Data sets come from ``manual`` (plain arrays;
+gradient-descent loop over named Values, :func:`get_case`, the cases' starting
+points paired with their hand gradients, and the command line the example scripts share
+(:func:`example_run_length`). Data sets come from ``manual`` (plain arrays;
 the math of ``manual`` is only used as the hand gradient that ``compare`` checks).
 
 Imports: ``value``, ``losses``, ``manual`` (data, hand gradients). Must not import ``check``,
@@ -18,6 +19,7 @@ Imports: ``value``, ``losses``, ``manual`` (data, hand gradients). Must not impo
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ __all__ = [
     "perceptron_loss", "perceptron_output", "two_layer_loss", "two_layer_output",
     "naive_bce", "sgd_step", "gradient_descent", "Descent", "Case",
     "get_case", "CASE_NAMES", "PERCEPTRON_CASES", "blog_loss", "ARTICLE2_W_H", "ARTICLE2_W_O",
+    "example_run_length",
 ]
 
 ARTICLE2_W_H = ((0.1, 0.2, 0.3), (0.4, 0.5, 0.6))
@@ -287,3 +290,28 @@ def get_case(name: str, *, as_published: bool = False) -> Case:
     xor_W_h, xor_W_o = manual.xor_initial_weights(0)
     return _two_layer_case(name, "Article II: XOR, 2-4-1 net (seed 0)", manual.XOR_X,
                            manual.XOR_T, xor_W_h, xor_W_o)
+
+
+# ------------------------------------------------------- the example scripts' command line
+
+
+def example_run_length(
+    doc: str, argv: list[str] | None, *, flag: str, default: int, smoke: int
+) -> int:
+    """Parse an example's ``--FLAG N`` and ``--smoke`` options; return how long to train.
+
+    Every training script in ``examples/`` takes the same two options (``--smoke`` is the
+    fast run ``tests/test_examples.py`` uses), so they are declared once, here. ``doc`` is
+    the script's module docstring; its first line becomes the ``--help`` description.
+    ``flag`` names the length, e.g. ``"epochs"`` or ``"iterations"``.
+
+    >>> example_run_length("Demo.", ["--epochs", "5"], flag="epochs", default=100, smoke=2)
+    5
+    >>> example_run_length("Demo.", ["--smoke"], flag="epochs", default=100, smoke=2)
+    2
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{flag}", type=int, default=default)
+    parser.add_argument("--smoke", action="store_true", help=f"fast run ({smoke} {flag})")
+    args = parser.parse_args(argv)
+    return smoke if args.smoke else getattr(args, flag)
