@@ -19,6 +19,7 @@ from tinygrad_edu.cases import (
     gradient_descent,
     perceptron_loss,
     perceptron_output,
+    print_predictions,
 )
 
 X, T = manual.OR_X, manual.OR_T
@@ -44,9 +45,7 @@ def report(params: dict[str, Value]) -> None:
     if b is not None:
         line += f", b = {round(b.item(), 12)}"
     print(line)
-    out = perceptron_output(X, w, b).numpy()
-    for x, o in zip(X.tolist(), out, strict=True):
-        print(f"  predict({int(x[0])}, {int(x[1])}) = {o:.11f}")
+    print_predictions(X, perceptron_output(X, w, b))
 
 
 def main(argv: list[str] | None = None) -> None:

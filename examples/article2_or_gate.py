@@ -10,10 +10,14 @@ article's figure with an explanation of why the listed code does not give it.
 
 from __future__ import annotations
 
-import time
-
 from tinygrad_edu import manual
-from tinygrad_edu.cases import example_run_length, get_case, gradient_descent, two_layer_output
+from tinygrad_edu.cases import (
+    example_run_length,
+    get_case,
+    gradient_descent,
+    print_predictions,
+    two_layer_output,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,15 +25,11 @@ def main(argv: list[str] | None = None) -> None:
 
     case = get_case("article2")
     params = case.fresh_params()  # W_h and W_o as in the article
-    start = time.perf_counter()
     run = gradient_descent(case.loss, params, lr=case.lr, iterations=iterations)
-    seconds = time.perf_counter() - start
-    print(f"{iterations:,} iterations in {seconds:.1f} s")
+    print(f"{iterations:,} iterations in {run.seconds:.1f} s")
     print(f"first loss: {run.first_loss:.17g}   (article's code: 0.34794838215653723)")
     print(f"last loss:  {run.last_loss:.15g}   (article's code at 200,000: 0.000265015854894)")
-    out = two_layer_output(manual.OR_X, params["W_h"], params["W_o"]).numpy().ravel()
-    for x, o in zip(manual.OR_X.tolist(), out, strict=True):
-        print(f"  predict({int(x[0])}, {int(x[1])}) = {o:.11f}")
+    print_predictions(manual.OR_X, two_layer_output(manual.OR_X, params["W_h"], params["W_o"]))
     print("\nA note on the article's final error:")
     print(manual.article2_loss_note())
 

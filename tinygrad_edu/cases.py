@@ -9,9 +9,10 @@ is written once.
 Owns: the loss of each case (perceptron, two-layer net, the blog's 3-1 net: each the
 ``losses.half_sse`` of its output; the blog's naive cross-entropy), a plain
 gradient-descent loop over named Values, :func:`get_case`, the cases' starting
-points paired with their hand gradients, and the command line the example scripts share
-(:func:`example_run_length`). Data sets come from ``manual`` (plain arrays;
-the math of ``manual`` is only used as the hand gradient that ``compare`` checks).
+points paired with their hand gradients, and the plumbing the example scripts share
+with ``demo`` (:func:`example_run_length`, :func:`print_predictions`). Data sets come
+from ``manual`` (plain arrays; the math of ``manual`` is only used as the hand gradient
+that ``compare`` checks).
 
 Imports: ``value``, ``losses``, ``manual`` (data, hand gradients). Must not import ``check``,
 ``cli`` or ``commands``.
@@ -20,6 +21,7 @@ Imports: ``value``, ``losses``, ``manual`` (data, hand gradients). Must not impo
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +36,7 @@ __all__ = [
     "perceptron_loss", "perceptron_output", "two_layer_loss", "two_layer_output",
     "naive_bce", "sgd_step", "gradient_descent", "Descent", "Case",
     "get_case", "CASE_NAMES", "PERCEPTRON_CASES", "blog_loss", "ARTICLE2_W_H", "ARTICLE2_W_O",
-    "example_run_length",
+    "example_run_length", "print_predictions",
 ]
 
 ARTICLE2_W_H = ((0.1, 0.2, 0.3), (0.4, 0.5, 0.6))
@@ -164,6 +166,8 @@ class Descent:
     """The trained Values (the same objects that were passed in)."""
     losses: np.ndarray = field(repr=False)
     """The loss of every iteration, computed before that iteration's update."""
+    seconds: float = 0.0
+    """Wall-clock time the descent took (the scripts print it; no test asserts it)."""
 
     @property
     def first_loss(self) -> float:
@@ -191,6 +195,7 @@ def gradient_descent(
         raise ValueError(f"gradient_descent: iterations must be at least 1, got {iterations}")
     params = dict(params)
     losses = np.empty(iterations)
+    start = time.perf_counter()
     for p in params.values():
         p.grad = None
     for i in range(iterations):
@@ -198,7 +203,7 @@ def gradient_descent(
         loss.backward()
         losses[i] = loss.data
         sgd_step(params, lr)
-    return Descent(params=params, losses=losses)
+    return Descent(params=params, losses=losses, seconds=time.perf_counter() - start)
 
 
 # ------------------------------------------------------------------- registry of cases
@@ -315,3 +320,16 @@ def example_run_length(
     parser.add_argument("--smoke", action="store_true", help=f"fast run ({smoke} {flag})")
     args = parser.parse_args(argv)
     return smoke if args.smoke else getattr(args, flag)
+
+
+def print_predictions(X: np.ndarray, out: Value) -> None:
+    """Print ``predict(a, b) = o`` (11 decimals) for each row of a two-input batch ``X``.
+
+    Shared by the OR-gate examples and ``tinygrad-edu demo`` so they print alike.
+
+    >>> print_predictions(manual.OR_X[:2], Value([0.5, 0.25]))
+      predict(0, 0) = 0.50000000000
+      predict(0, 1) = 0.25000000000
+    """
+    for x, o in zip(X.tolist(), out.numpy().ravel(), strict=True):
+        print(f"  predict({int(x[0])}, {int(x[1])}) = {o:.11f}")

@@ -10,10 +10,9 @@ Imports: ``cases``, ``manual`` (data and the note), ``value``.
 from __future__ import annotations
 
 import argparse
-import time
 
 from .. import manual
-from ..cases import get_case, gradient_descent, two_layer_output
+from ..cases import get_case, gradient_descent, print_predictions, two_layer_output
 
 ARTICLE_LAST_LOSS = 0.000265015854894
 """What article II's listed code computes in its last iteration (its oracle, issue 4)."""
@@ -39,15 +38,12 @@ def run(args: argparse.Namespace) -> int:
     case = get_case("article2")
     params = case.fresh_params()
     print(f"{case.title}: {args.iterations:,} iterations of gradient descent, lr {case.lr}")
-    start = time.perf_counter()
     run_ = gradient_descent(case.loss, params, case.lr, args.iterations)
-    seconds = time.perf_counter() - start
+    seconds = run_.seconds
     print(f"first loss: {run_.first_loss:.17g}")
     print(f"last loss:  {run_.last_loss:.15g}  (computed in the last iteration, before its update)")
     print(f"time: {seconds:.1f} s ({seconds / args.iterations * 1e6:.0f} µs per iteration)")
-    out = two_layer_output(manual.OR_X, params["W_h"], params["W_o"]).numpy().ravel()
-    for x, o in zip(manual.OR_X.tolist(), out, strict=True):
-        print(f"  predict({int(x[0])}, {int(x[1])}) = {o:.11f}")
+    print_predictions(manual.OR_X, two_layer_output(manual.OR_X, params["W_h"], params["W_o"]))
     if args.iterations == 200_000:
         agrees = abs(run_.last_loss - ARTICLE_LAST_LOSS) <= 1e-9 * ARTICLE_LAST_LOSS
         print(f"\nThe article's code gives {ARTICLE_LAST_LOSS}; "
