@@ -51,6 +51,16 @@ def initial_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 # ------------------------------------------------------------------ W2: scalar path
+def _demo_update(model: Any, params: list[Value], loss: Value) -> float:
+    """The demo's update, shared by both tinygrad_edu paths: backward, then p ← p − 0.01·∂L/∂p."""
+    model.zero_grad()
+    loss.backward()
+    with no_grad():
+        for p in params:
+            p.data -= 0.01 * p.grad
+    return loss.data
+
+
 def scalar_step(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
                 y: np.ndarray) -> Callable[[], float]:
     """One demo step with :class:`tinygrad_edu.nn.scalar.MLP` (one Value per weight)."""
@@ -68,13 +78,7 @@ def scalar_step(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
         losses = [(1 + -yi * model(row)).relu() for row, yi in zip(rows, labels, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = ALPHA * sum(p * p for p in params)
-        loss = data_loss + reg_loss
-        model.zero_grad()
-        loss.backward()
-        with no_grad():
-            for p in params:
-                p.data -= 0.01 * p.grad
-        return loss.data
+        return _demo_update(model, params, data_loss + reg_loss)
 
     return step
 
@@ -125,13 +129,7 @@ def tensor_step(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
     def step() -> float:
         data_loss = (1 - labels * model(x)).relu().mean()
         reg_loss = ALPHA * sum((p * p).sum() for p in params)
-        loss = data_loss + reg_loss
-        model.zero_grad()
-        loss.backward()
-        with no_grad():
-            for p in params:
-                p.data -= 0.01 * p.grad
-        return loss.data
+        return _demo_update(model, params, data_loss + reg_loss)
 
     return step
 
