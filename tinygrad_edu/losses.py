@@ -18,7 +18,7 @@ Imports: ``value`` only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,11 +58,16 @@ def _targets(target: Any, shape: tuple[int, ...], where: str) -> Any:
     return t
 
 
-def _scalar_terms(outputs: Sequence[Value], targets: Any, where: str) -> list[tuple]:
+def _scalar_sum(outputs: Sequence[Value], targets: Any, where: str,
+                term: Callable[[Value, float], Value]) -> Value:
+    # A plain loop of scalar additions, so a scalar model's graph stays scalar.
     t = np.asarray(targets, dtype=np.float64).reshape(-1)
     if len(t) != len(outputs):
         raise ValueError(f"{where}: {len(outputs)} outputs but {len(t)} targets")
-    return list(zip(outputs, (float(v) for v in t), strict=True))
+    total = 0.0
+    for o, ti in zip(outputs, (float(v) for v in t), strict=True):
+        total = term(o, ti) + total
+    return total
 
 
 def mse(output: Value | Sequence[Value], target: Any) -> Value:
@@ -72,11 +77,8 @@ def mse(output: Value | Sequence[Value], target: Any) -> Value:
     5.0
     """
     if _is_scalar_list(output):
-        terms = _scalar_terms(output, target, "mse")
-        total = 0.0
-        for o, t in terms:
-            total = (o - t) * (o - t) + total
-        return total * (1.0 / len(terms))
+        total = _scalar_sum(output, target, "mse", lambda o, t: (o - t) * (o - t))
+        return total * (1.0 / len(output))
     output = _as_output(output, "mse")
     diff = output - _targets(target, output.shape, "mse")
     return (diff * diff).mean()
@@ -89,10 +91,7 @@ def half_sse(output: Value | Sequence[Value], target: Any) -> Value:
     2.5
     """
     if _is_scalar_list(output):
-        total = 0.0
-        for o, t in _scalar_terms(output, target, "half_sse"):
-            total = (o - t) * (o - t) + total
-        return total * 0.5
+        return _scalar_sum(output, target, "half_sse", lambda o, t: (o - t) * (o - t)) * 0.5
     output = _as_output(output, "half_sse")
     diff = output - _targets(target, output.shape, "half_sse")
     return (diff * diff).sum() * 0.5
@@ -156,11 +155,8 @@ def hinge(scores: Value | Sequence[Value], labels: Any) -> Value:
     0.25
     """
     if _is_scalar_list(scores):
-        terms = _scalar_terms(scores, labels, "hinge")
-        total = 0.0
-        for s, y in terms:
-            total = (1.0 - y * s).relu() + total
-        return total * (1.0 / len(terms))
+        total = _scalar_sum(scores, labels, "hinge", lambda s, y: (1.0 - y * s).relu())
+        return total * (1.0 / len(scores))
     scores = _as_output(scores, "hinge")
     y = _targets(labels, scores.shape, "hinge")
     return (1.0 - y * scores).relu().mean()
