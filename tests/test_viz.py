@@ -275,6 +275,57 @@ def test_golden_article1_backward_frames_match_hand_derivation():
     assert_4_digits(numbers(sends_b.group(1)), expected["b"]["grad"])
 
 
+def article1_edges_by_hand() -> dict[tuple[int, int], tuple[str, object, np.ndarray]]:
+    """Every edge of article I's backward pass, by hand: (input j, op k) -> (derivative
+    text from the op table, local value or None for a Jacobian, contribution sent).
+
+    Node ids follow the golden files: X0 w1 matmul2 b3 z4 o5 t6 sub7 pow8 sum9 L10.
+    With d = o − t and δ = d·o(1−o) (article I): L = ½Σd², so the squared error sends
+    ½·2d = d, the sigmoid sends δ, the matmul sends Xᵀδ and the broadcast bias Σδ.
+    """
+    X, t = manual.OR_X, manual.OR_T
+    w, b = np.array([[0.1], [0.2]]), 0.3
+    o = manual.sigmoid(X @ w + b)
+    d = o - t
+    delta = d * o * (1 - o)
+    ones = np.ones(4)
+    return {
+        (9, 10): ("x", 0.5, np.array([0.5])),
+        (8, 9): ("1", None, 0.5 * ones),
+        (7, 8): ("y·x^(y−1)", 2 * d, d),
+        (5, 7): ("1", ones, d),
+        (4, 5): ("σ(x)·(1−σ(x))", o * (1 - o), delta),
+        (2, 4): ("1", ones, delta),
+        (3, 4): ("1", None, np.array([delta.sum()])),
+        (1, 2): ("Xᵀ (on the left)", None, X.T @ delta),  # w is the matmul's right input
+    }
+
+
+def test_golden_article1_edge_labels_match_hand_derivation():
+    # Independent review of every edge label in the committed snapshots: the local
+    # derivative's text and value, and the contribution, against article I by hand.
+    expected = article1_edges_by_hand()
+    visit_order = [10, 9, 8, 7, 5, 4, 2, 3, 1]  # reverse topological, as the golden titles say
+    for i in range(9):
+        text = (GOLDEN / f"article1_frame_{i + 1:02d}.dot").read_text("utf-8")
+        found = {(int(j), int(k)): lab.split("\\n") for j, k, lab in re.findall(
+            r'^\tv(\d+) -> o(\d+) \[[^\n]*label="((?:[^"\\]|\\.)*)"', text, re.M)}
+        # An edge is labelled exactly when the op that sends along it has been visited.
+        assert set(found) == {e for e in expected if e[1] in visit_order[:i + 1]}, i
+        for edge, lines in found.items():
+            derivative, local, contribution = expected[edge]
+            assert lines[0].startswith(f"local {derivative}"), (i, edge, lines)
+            if np.ndim(local) == 0 and local is not None:      # "local x = 0.5", "1 × 0.5 = 0.5"
+                assert_4_digits(numbers(lines[0][len(f"local {derivative}"):]), [local])
+                upstream, shown_local, sent = numbers(lines[1])
+                assert (upstream, shown_local) == (1.0, local)
+                assert_4_digits(np.array([sent]), contribution)
+                continue
+            if local is not None:                               # "= [elementwise values]"
+                assert_4_digits(numbers(lines[1]), local)
+            assert_4_digits(numbers(lines[-1].split("sends", 1)[1]), contribution)
+
+
 def test_to_dot_is_deterministic_and_needs_no_binary(monkeypatch):
     # Same graph built twice -> byte-identical DOT; no PATH, so no `dot` program.
     monkeypatch.setenv("PATH", "")
