@@ -178,3 +178,16 @@ def test_scalar_division_by_zero_follows_numpy():
         assert Value(1.0) / 0.0 == np.float64(1.0) / np.float64(0.0)
     assert math.isnan((Value(-8.0) ** (1 / 3)).data)
     assert (Value(1000.0).exp()).data == math.inf
+
+
+@pytest.mark.parametrize("axes", [(-1, 0), (0, -1, 1), (-1, 0, 1)])
+def test_transpose_with_negative_axes_sends_the_gradient_back(axes):
+    """Oracle: d/dx Σ(transpose(x)·w) is w moved back to x's layout, so transposing
+    that gradient by the same axes (NumPy's own transpose) must give w again."""
+    shape = (2, 3, 4)[: len(axes)]
+    x = Value(np.arange(float(np.prod(shape))).reshape(shape))
+    y = x.transpose(*axes)
+    w = np.random.default_rng(0).standard_normal(y.shape)
+    (y * w).sum().backward()
+    assert x.grad.shape == shape
+    np.testing.assert_array_equal(np.transpose(x.grad, axes), w)

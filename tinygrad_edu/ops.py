@@ -422,7 +422,8 @@ def _transpose(x, axes=None):
 def _inverse_axes(axes, ndim):
     if axes is None:
         return None
-    return tuple(int(i) for i in np.argsort(axes))
+    # argsort inverts a permutation only of non-negative axes: (-1, 0) is (1, 0).
+    return tuple(int(i) for i in np.argsort([a % max(ndim, 1) for a in axes]))
 
 
 def _check_transpose(x, axes=None):
