@@ -136,15 +136,15 @@ def test_article1_predictions_with_bias(or_with_bias, point, expected):
     w, b, _ = or_with_bias
     out = perceptron_output(np.array([point], dtype=float), w, b).item()
     assert abs(out - expected) <= 5e-12
-    assert abs(manual.predict_perceptron(point, *ARTICLE1_WEIGHTS["or_with_bias"]) - expected) \
-        <= 5e-11  # from the rounded weights, so a looser bound
+    fit = _manual_fit("or_with_bias")  # the manual path predicts with its own weights
+    assert abs(manual.predict_perceptron(point, fit.w, fit.b) - expected) <= 5e-12
 
 
 def test_article1_without_bias_predicts_exactly_one_half_at_the_origin(or_without_bias):
     # Issue 4 / article I's argument for bias: with z = 0·w the output is sigmoid(0) = 0.5.
     w, _, _ = or_without_bias
     assert perceptron_output(np.zeros((1, 2)), w).item() == 0.5
-    assert manual.predict_perceptron([0.0, 0.0], w.numpy()) == 0.5
+    assert manual.predict_perceptron([0.0, 0.0], _manual_fit("or_without_bias").w) == 0.5
 
 
 def test_article1_as_published_forward_is_unchanged_only_the_derivative_differs():
