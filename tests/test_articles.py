@@ -323,6 +323,15 @@ def test_parkinson_stable_bce_is_finite_with_the_expected_gradients(form):
     assert all(map(math.isfinite, (loss.item(), w.grad, b.grad)))
 
 
+def test_parkinson_stable_bce_on_the_manual_path():
+    # Issue 4 / the blog: 49.8, dL/dw = 100, dL/db = 1, all finite, from the hand
+    # derivation dL/dz = σ(z) − t (closed form, as in the autograd test above).
+    hand = manual.parkinson_stable_bce(0.5, -0.2, 100.0, 0.0)
+    assert abs(hand["loss"] - 49.8) <= 1e-12
+    assert abs(hand["w"] - 100.0) <= 1e-9 and abs(hand["b"] - 1.0) <= 1e-12
+    assert all(map(math.isfinite, hand.values()))
+
+
 def test_parkinson_clamped_bce_is_finite_but_not_the_true_loss():
     # Closed form: losses.bce clamps p = 1.0 to 1 − BCE_EPS, so the loss is −log(BCE_EPS)
     # (≈ 16.1), a finite stand-in for the true 49.8 that only the logit form gives.

@@ -215,6 +215,24 @@ def test_parkinson_naive_bce_is_infinite_without_warnings():
         assert manual.parkinson_naive_bce(w=0.5, b=-0.2, x=100.0, t=0.0) == math.inf
 
 
+def test_parkinson_stable_bce_matches_its_definition_and_finite_differences():
+    # Oracles: the textbook BCE −[t log σ(z) + (1−t) log(1−σ(z))] where it does not
+    # overflow (moderate z), and central differences of that same formula for the
+    # gradients, at both labels.
+    def naive(w, b, x, t):
+        p = 1.0 / (1.0 + math.exp(-(w * x + b)))
+        return -(t * math.log(p) + (1 - t) * math.log(1 - p))
+
+    for w, b, x, t in [(0.5, -0.2, 3.0, 0.0), (-0.3, 0.4, 2.0, 1.0), (0.1, 0.0, -4.0, 1.0)]:
+        hand = manual.parkinson_stable_bce(w, b, x, t)
+        assert hand["loss"] == pytest.approx(naive(w, b, x, t), rel=1e-13)
+        eps = 1e-6
+        dw = (naive(w + eps, b, x, t) - naive(w - eps, b, x, t)) / (2 * eps)
+        db = (naive(w, b + eps, x, t) - naive(w, b - eps, x, t)) / (2 * eps)
+        assert hand["w"] == pytest.approx(dw, rel=1e-7)
+        assert hand["b"] == pytest.approx(db, rel=1e-7)
+
+
 def test_gradient_descent_step():
     w, b = manual.gradient_descent_step(0.5, -0.2, -10.0, -5.0, 0.01)
     assert w == pytest.approx(0.6, abs=1e-12)

@@ -17,8 +17,8 @@ Sources:
   on XOR, sigmoid on both layers, same loss.
 * Blog log   -- a 3-1 network whose third input column is a constant 1 (a
   bias in disguise), trained with ``weights += X.T @ (error * out * (1 - out))``;
-  and the "Parkinson" example of a naive binary cross-entropy and one
-  gradient-descent step.
+  and the "Parkinson" example of a binary cross-entropy (the naive form that
+  gives infinity, and the stable one with its gradients) and one gradient-descent step.
 
 Every array is float64.  Gradient functions are pure: they take parameters and
 return a new dict; they never mutate their inputs.
@@ -53,6 +53,7 @@ __all__ = [
     "predict_perceptron",
     "predict_two_layer",
     "parkinson_naive_bce",
+    "parkinson_stable_bce",
     "gradient_descent_step",
     "article2_loss_note",
 ]
@@ -422,6 +423,26 @@ def parkinson_naive_bce(w: float = 0.5, b: float = -0.2, x: float = 100.0, t: fl
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         loss = -(t * np.log(p) + (1.0 - t) * np.log(1.0 - p))
     return float(loss)
+
+
+def parkinson_stable_bce(
+    w: float = 0.5, b: float = -0.2, x: float = 100.0, t: float = 0.0
+) -> dict[str, float]:
+    """The blog's binary cross-entropy done stably, with its hand-derived gradients.
+
+    With ``z = x*w + b`` the loss ``-[t log σ(z) + (1-t) log(1-σ(z))]`` equals
+    ``log(1 + e^z) - t*z``, written as ``max(z, 0) + log1p(e^-|z|) - t*z`` so that
+    nothing overflows or rounds to ``log(0)``.  Its derivative is ``dL/dz = σ(z) - t``,
+    so ``dL/dw = (σ(z) - t)·x`` and ``dL/db = σ(z) - t``.  At the blog's numbers
+    (z = 49.8, t = 0) that is 49.8, 100 and 1, where the naive form gives ``inf``.
+
+    >>> {k: round(v, 9) for k, v in parkinson_stable_bce().items()}
+    {'loss': 49.8, 'w': 100.0, 'b': 1.0}
+    """
+    z = x * w + b
+    loss = max(z, 0.0) + float(np.log1p(np.exp(-abs(z)))) - t * z
+    dz = float(np.exp(min(z, 0.0)) / (1.0 + np.exp(-abs(z)))) - t  # σ(z), no overflow
+    return {"loss": loss, "w": dz * x, "b": dz}
 
 
 def gradient_descent_step(
