@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, losses, nn
-from tinygrad_edu.check import gradcheck, numerical_grad
+from tinygrad_edu.check import numerical_grad
 
 
 # ------------------------------------------------------------------ Module
@@ -30,6 +30,14 @@ def test_named_parameters_use_dotted_paths_in_attribute_order():
     names = [n for n, _ in Pair().named_parameters()]
     assert names == ["a.weight", "a.bias", "blocks.0.weight", "blocks.0.bias",
                      "blocks.2.weight", "scale"]
+
+
+def test_named_parameters_prefix_is_joined_with_a_dot():
+    # PyTorch's convention: the prefix names the module itself, so a dot separates it
+    names = [n for n, _ in nn.Linear(2, 3, rng=0).named_parameters("encoder")]
+    assert names == ["encoder.weight", "encoder.bias"]
+    seq_names = [n for n, _ in nn.Sequential(nn.Linear(2, 2, rng=0)).named_parameters("m")]
+    assert seq_names == ["m.0.weight", "m.0.bias"]
 
 
 def test_shared_parameter_listed_once():
@@ -104,12 +112,17 @@ def test_linear_rejects_wrong_input_width_naming_shapes():
 
 
 def test_linear_gradients_match_central_differences():
+    """The layer's own weight, bias and input gradients vs central differences of x @ W + b."""
     layer = nn.Linear(3, 2, rng=0)
-    x = np.random.default_rng(2).standard_normal((5, 3))
+    x = Value(np.random.default_rng(2).standard_normal((5, 3)))
 
     def f(w, b, xv):
         return (xv @ w + b).tanh().sum()
-    assert gradcheck(f, [layer.weight.data, layer.bias.data, x])
+    layer(x).tanh().sum().backward()   # autograd through the Linear module itself
+    numeric = numerical_grad(f, [layer.weight.data, layer.bias.data, x.data])
+    for got, expected in zip((layer.weight.grad, layer.bias.grad, x.grad), numeric,
+                             strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
 
 
 # ------------------------------------------------------------------ MLP / Sequential
@@ -226,10 +239,13 @@ def test_scalar_mlp_gradients_match_central_differences():
     assert loss.data == pytest.approx(f(*map(Value, (W1, b1, W2, b2))).data, rel=1e-12)
     loss.backward()
     g1, gb1, g2, gb2 = numerical_grad(f, [W1, b1, W2, b2])
-    got_W1 = np.array([[w.grad for w in n.w] for n in layers[0].neurons]).T
-    got_b2 = np.array([n.b.grad for n in layers[1].neurons])
-    np.testing.assert_allclose(got_W1, g1, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(got_b2, gb2, rtol=1e-6, atol=1e-9)
+    got = [np.array([[w.grad for w in n.w] for n in layers[0].neurons]).T,
+           np.array([n.b.grad for n in layers[0].neurons]),
+           np.array([[w.grad for w in n.w] for n in layers[1].neurons]).T,
+           np.array([n.b.grad for n in layers[1].neurons])]
+    for name, g, expected in zip(("W1", "b1", "W2", "b2"), got, (g1, gb1, g2, gb2),
+                                 strict=True):
+        np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-9, err_msg=name)
 
 
 def test_scalar_neuron_rejects_wrong_input_count():

@@ -56,9 +56,14 @@ class Module:
         """(dotted name, Value) for every parameter of this module and its children.
 
         A Value reachable twice (shared weights) is listed once, under its first name.
+        ``prefix`` names this module itself and is joined with a dot.
+
+        >>> from tinygrad_edu.nn import Linear
+        >>> [name for name, _ in Linear(2, 1, rng=0).named_parameters("head")]
+        ['head.weight', 'head.bias']
         """
         seen: set[int] = set()
-        for name, p in self._walk(prefix):
+        for name, p in self._walk(f"{prefix}." if prefix else ""):
             if id(p) not in seen:
                 seen.add(id(p))
                 yield name, p
