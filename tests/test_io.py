@@ -155,6 +155,15 @@ def test_save_into_a_new_file_leaves_nothing_on_failure(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_saved_file_gets_the_permissions_of_an_ordinary_new_file(tmp_path):
+    # oracle: a file created with open() in the same directory under the same umask
+    # (the temporary file behind the atomic rename must not leave it owner-only)
+    ordinary = tmp_path / "ordinary"
+    ordinary.write_bytes(b"")
+    io.save(nn.Linear(2, 2, rng=0), tmp_path / "w.npz")
+    assert (tmp_path / "w.npz").stat().st_mode == ordinary.stat().st_mode
+
+
 def test_state_dict_and_load_state_dict_in_memory():
     model = nn.Linear(2, 3, rng=0)
     state = io.state_dict(model)

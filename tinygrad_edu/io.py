@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -89,8 +89,10 @@ def save(model: Any, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     arrays = state_dict(model)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    # Mode 0o666 through the umask, as open() would give; mkstemp's 0o600 would make
+    # the renamed weights file readable by its owner only.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
