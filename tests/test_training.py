@@ -77,6 +77,22 @@ def test_fit_checks_its_data():
             optim.SGD(model.parameters(), lr=0.1))
 
 
+@pytest.mark.parametrize("batch_size", [-2, 0])
+def test_fit_refuses_a_batch_size_below_one(batch_size):
+    # a negative size made range() empty: no step ran and the history said loss 0.0
+    model = nn.Linear(1, 1, rng=0)
+    with pytest.raises(ValueError, match=f"fit: batch_size must be ≥ 1, got {batch_size}"):
+        fit(model, losses.mse, (np.ones((4, 1)), np.ones((4, 1))), 2,
+            optim.SGD(model.parameters(), lr=0.1), batch_size=batch_size)
+
+
+def test_fit_refuses_empty_data():
+    model = nn.Linear(1, 1, rng=0)
+    with pytest.raises(ValueError, match="fit: the data has no samples"):
+        fit(model, losses.mse, (np.ones((0, 1)), np.ones((0, 1))), 1,
+            optim.SGD(model.parameters(), lr=0.1))
+
+
 class FakeTTY(text_io.StringIO):
     def isatty(self):
         return True

@@ -66,6 +66,17 @@ class ProgressBar:
             self.stream.flush()
 
 
+def _batch_size(batch_size: int | None, n: int, where: str) -> int:
+    # A size below one would make range() empty: no step, and a history of zeros.
+    if n == 0:
+        raise ValueError(f"{where}: the data has no samples (inputs have length 0)")
+    if batch_size is None:
+        return n
+    if int(batch_size) < 1:
+        raise ValueError(f"{where}: batch_size must be ≥ 1, got {batch_size}")
+    return int(batch_size)
+
+
 def _batches(n: int, batch_size: int, rng: np.random.Generator | None):
     order = rng.permutation(n) if rng is not None else np.arange(n)
     for start in range(0, n, batch_size):
@@ -86,7 +97,7 @@ def evaluate(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Valu
     """
     inputs, targets = np.asarray(data[0]), np.asarray(data[1])
     n = len(inputs)
-    size = batch_size or n
+    size = _batch_size(batch_size, n, "evaluate")
     with no_grad():
         outs, total = [], 0.0
         for idx in _batches(n, size, None):
@@ -135,7 +146,7 @@ def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
     if int(epochs) < 0:
         raise ValueError(f"fit: epochs must be ≥ 0, got {epochs}")
     n = len(inputs)
-    size = int(batch_size) if batch_size else n
+    size = _batch_size(batch_size, n, "fit")
     gen = (rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)) \
         if shuffle else None
     history: dict[str, list[float]] = {"loss": []}
