@@ -191,3 +191,10 @@ def test_transpose_with_negative_axes_sends_the_gradient_back(axes):
     (y * w).sum().backward()
     assert x.grad.shape == shape
     np.testing.assert_array_equal(np.transpose(x.grad, axes), w)
+
+
+def test_broadcast_to_a_smaller_shape_is_a_shape_error():
+    """NumPy's rule (np.broadcast_to(np.ones(1), ()) raises): broadcasting never drops
+    an axis, so (1,) cannot become ()."""
+    with pytest.raises(ShapeError, match=r"broadcast_to: cannot broadcast shape \(1,\) to \(\)"):
+        Value(np.ones(1)).broadcast_to(())

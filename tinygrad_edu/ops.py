@@ -433,14 +433,13 @@ def _check_transpose(x, axes=None):
 
 
 def _broadcast_to(x, shape):
-    if tuple(shape) == ():
-        return x
+    if type(x) is float and tuple(shape) == ():
+        return x  # a scalar "broadcast" to (): keep the float (NumPy would give 0-d)
     return np.broadcast_to(x, shape)
 
 
 def _check_broadcast_to(x, shape):
     try:
-        np.broadcast_shapes(shape_of(x), tuple(shape))
         ok = np.broadcast_shapes(shape_of(x), tuple(shape)) == tuple(shape)
     except ValueError:
         ok = False
