@@ -6,8 +6,8 @@ part of any model's graph). Array parameters are updated in place; scalar parame
 (Python floats) are reassigned. A parameter whose ``grad`` is None is skipped.
 
 State (momentum buffers, Adam's moments and step count) comes out of
-:meth:`Optimizer.state_dict` as plain floats and ndarrays, so it can be stored with
-``np.savez`` and put back with :meth:`Optimizer.load_state_dict`.
+:meth:`Optimizer.state_dict` as a flat dict of numbers and ndarrays, so it can be
+stored with ``np.savez`` (no pickle) and put back with :meth:`Optimizer.load_state_dict`.
 
 Imports: ``value`` and ``autodiff``. Must not import ``nn`` (any iterable of Values works).
 """
@@ -15,7 +15,7 @@ Imports: ``value`` and ``autodiff``. Must not import ``nn`` (any iterable of Val
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -69,43 +69,57 @@ class Optimizer:
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        """Hyperparameters, step count and per-parameter slots, as plain data.
+        """Parameter count, step count, hyperparameters and slots, as a flat dict.
+
+        Keys are ``parameters``, ``steps``, ``hyper.<name>`` and ``slots.<i>.<slot>``;
+        values are numbers and ndarrays (copies), so ``np.savez(path, **state)`` stores
+        it without pickle.
 
         >>> opt = SGD([Value(1.0)], lr=0.1, momentum=0.9)
-        >>> sorted(opt.state_dict())
-        ['hyper', 'slots', 'steps']
+        >>> sorted(opt.state_dict())[:3]
+        ['hyper.lr', 'hyper.momentum', 'hyper.nesterov']
         """
-        return {
-            "hyper": {name: getattr(self, name) for name in self.hyper},
-            "steps": self.steps,
-            "slots": [{k: _copy(v) for k, v in s.items()} for s in self.state],
-        }
+        state: dict[str, Any] = {"parameters": len(self.params), "steps": self.steps}
+        state.update({f"hyper.{k}": getattr(self, k) for k in self.hyper})
+        for i, slots in enumerate(self.state):
+            state.update({f"slots.{i}.{k}": _copy(v) for k, v in slots.items()})
+        return state
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict`; checks counts and shapes before changing anything."""
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore from :meth:`state_dict` (or the ``np.load`` of its ``.npz``).
+
+        Every key, count and shape is checked first; all problems are reported in one
+        ``ValueError`` and nothing changes unless everything matches.
+        """
         name = type(self).__name__
-        slots = state.get("slots")
-        if not isinstance(slots, list) or len(slots) != len(self.params):
-            got = len(slots) if isinstance(slots, list) else type(slots).__name__
-            raise ValueError(f"{name}.load_state_dict: state is for {got} parameters, "
-                             f"this optimizer has {len(self.params)}")
-        problems = []
-        for i, (p, s) in enumerate(zip(self.params, slots, strict=True)):
-            for k, v in s.items():
-                if k not in self.slots:
-                    problems.append(f"parameter {i}: unknown slot {k!r}")
-                elif np.shape(v) != p.shape:
-                    problems.append(f"parameter {i}: slot {k!r} has shape {np.shape(v)}, "
-                                    f"parameter has shape {p.shape}")
-        unknown = set(state.get("hyper", {})) - set(self.hyper)
-        if unknown:
-            problems.append(f"unknown hyperparameters {sorted(unknown)}")
+        problems = [f"missing {key!r}" for key in ("parameters", "steps") if key not in state]
+        if "parameters" in state and int(state["parameters"]) != len(self.params):
+            problems.append(f"state is for {int(state['parameters'])} parameters, this "
+                            f"optimizer has {len(self.params)}")
+        hyper: dict[str, Any] = {}
+        slots: list[dict[str, Any]] = [{} for _ in self.params]
+        for key in state.keys():
+            kind, _, rest = key.partition(".")
+            index, _, slot = rest.partition(".")
+            if key in ("parameters", "steps"):
+                continue
+            if kind == "hyper" and rest in self.hyper:
+                hyper[rest] = _like(getattr(self, rest), state[key])
+            elif (kind == "slots" and index.isdigit() and int(index) < len(self.params)
+                  and slot in self.slots):
+                shape = self.params[int(index)].shape
+                if np.shape(state[key]) != shape:
+                    problems.append(f"parameter {index}: slot {slot!r} has shape "
+                                    f"{np.shape(state[key])}, parameter has shape {shape}")
+                slots[int(index)][slot] = _copy(state[key])
+            else:
+                problems.append(f"unknown key {key!r}")
         if problems:
             raise ValueError(f"{name}.load_state_dict: " + "; ".join(problems))
-        for k, v in state.get("hyper", {}).items():
+        for k, v in hyper.items():
             setattr(self, k, v)
-        self.steps = int(state.get("steps", 0))
-        self.state = [{k: _copy(v) for k, v in s.items()} for s in slots]
+        self.steps = int(state["steps"])
+        self.state = slots
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.hyper)
@@ -114,6 +128,15 @@ class Optimizer:
 
 def _copy(v: Any) -> Any:
     return float(v) if np.ndim(v) == 0 else np.array(v, copy=True)
+
+
+def _like(current: Any, saved: Any) -> Any:
+    # np.load gives 0-d and 1-d arrays back; restore the attribute's own Python type.
+    if isinstance(current, bool):
+        return bool(saved)
+    if isinstance(current, tuple):
+        return tuple(float(x) for x in np.ravel(saved))
+    return float(saved)
 
 
 class SGD(Optimizer):
