@@ -183,6 +183,25 @@ def test_compare_flags_every_parameter_of_the_published_article1_code():
     assert "b: manual differs from autograd by up to" in text
 
 
+def test_compare_says_by_how_much_the_published_gradient_is_off():
+    # Oracle: the two hand derivations of manual (correct and as published, both checked
+    # against central differences in test_manual.py); compare() must report their largest
+    # elementwise relative difference, and where it is, for each parameter.
+    X, t = manual.OR_X, manual.OR_T
+    right = manual.perceptron_grads(X, t, np.array([0.1, 0.2]), 0.3)
+    wrong = manual.perceptron_grads(X, t, np.array([0.1, 0.2]), 0.3, as_published=True)
+    case = get_case("article1", as_published=True)
+    report = compare(case.loss, case.start, case.manual_grads)
+    for name in ("w", "b"):
+        a, m = np.ravel(right[name]), np.ravel(wrong[name])
+        rel = np.abs(m - a) / np.maximum(np.abs(m), np.abs(a))
+        row = report[name]
+        assert row.max_rel_error == pytest.approx(rel.max(), rel=1e-6)
+        assert row.worst_index == np.unravel_index(np.argmax(rel), np.shape(right[name]))
+        assert f"{name}: manual differs from autograd by up to {rel.max():.3g} relative" \
+            in row.explanation()
+
+
 @pytest.mark.parametrize("name", ["article1", "article1-nobias", "virus", "article2", "xor"])
 def test_compare_passes_every_corrected_derivation(name):
     case = get_case(name)
