@@ -132,7 +132,10 @@ def _reshape(draw, op):
 @st.composite
 def _transpose(draw, op):
     shape = draw(shapes())
-    axes = draw(st.none() | st.permutations(range(len(shape))).map(tuple))
+    n = len(shape)
+    axes = draw(st.none() | st.permutations(range(n)).map(tuple))
+    if axes is not None:  # each axis may be spelled negatively: -1 is the last
+        axes = tuple(a - n if draw(st.booleans()) else a for a in axes)
     return (shape,), {"axes": axes}
 
 
