@@ -235,3 +235,14 @@ def test_graphs_are_freed_by_reference_counting():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_run_backward_with_mismatched_upstreams_changes_nothing():
+    """Bad input is rejected before any state changes: a later pass sees only its own
+    upstream (closed form: d/dx 3x = 3)."""
+    x = Value(2.0)
+    y = x * 3.0
+    with pytest.raises(ValueError, match="run_backward: 1 roots but 2 upstreams"):
+        run_backward((y,), (1.0, 1.0))  # one root, two upstreams
+    y.backward()
+    assert x.grad == 3.0 and y.grad == 1.0

@@ -179,6 +179,8 @@ def run_backward(
     ``create_graph`` runs the VJP rules on Values; ``observer`` sees every visit in
     the order the engine makes it (the graph drawings use it).
     """
+    if len(roots) != len(upstreams):  # before any root holds an upstream
+        raise ValueError(f"run_backward: {len(roots)} roots but {len(upstreams)} upstreams")
     order = topological_order(roots)
     for root, upstream in zip(roots, upstreams, strict=True):
         if root.requires_grad:
