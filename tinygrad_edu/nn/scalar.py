@@ -9,7 +9,7 @@ gradient is visible. Scalar Values hold Python floats, which keeps this path lea
 Initialisation: weights and biases are drawn from U(−1, 1), the micrograd convention,
 so a benchmark against micrograd runs the same workload.
 
-Imports: ``value`` and ``nn.module``.
+Imports: ``value``, ``nn.module`` and ``nn.layers`` (its seed handling).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..value import Value
+from .layers import _default_rng
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP"]
@@ -37,10 +38,6 @@ def _nonlin(name: str | None):
                          f"{sorted(_NONLIN)} or None") from None
 
 
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
 class Neuron(Module):
     """``act(b + w₁x₁ + … + wₙxₙ)`` on scalar Values.
 
@@ -52,7 +49,7 @@ class Neuron(Module):
 
     def __init__(self, n_inputs: int, activation: str | None = "relu",
                  rng: np.random.Generator | int | None = None):
-        gen = _rng(rng)
+        gen = _default_rng(rng)
         self.w = [Value(float(u)) for u in gen.uniform(-1.0, 1.0, int(n_inputs))]
         self.b = Value(float(gen.uniform(-1.0, 1.0)))
         self.activation = activation
@@ -75,7 +72,7 @@ class Layer(Module):
 
     def __init__(self, n_inputs: int, n_outputs: int, activation: str | None = "relu",
                  rng: np.random.Generator | int | None = None):
-        gen = _rng(rng)
+        gen = _default_rng(rng)
         self.neurons = [Neuron(n_inputs, activation, gen) for _ in range(int(n_outputs))]
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
@@ -103,7 +100,7 @@ class MLP(Module):
     def __init__(self, n_inputs: int, n_outputs: Sequence[int],
                  activation: str | None = "relu",
                  rng: np.random.Generator | int | None = None):
-        gen = _rng(rng)
+        gen = _default_rng(rng)
         sizes = [int(n_inputs), *[int(n) for n in n_outputs]]
         last = len(sizes) - 2
         self.layers = [Layer(sizes[i], sizes[i + 1], activation if i < last else None, gen)
