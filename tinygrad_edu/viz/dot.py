@@ -342,7 +342,14 @@ def _paren(x: Any, precision: int) -> str:
 
 
 def edge_lines(edge: Edge, precision: int = 4) -> list[str]:
-    """An edge's label: the local derivative and ``upstream × local = contribution``."""
+    """An edge's label: the local derivative and ``upstream × local = contribution``.
+
+    >>> from tinygrad_edu import Value
+    >>> from tinygrad_edu.viz.frames import backward_frames
+    >>> (edge,) = backward_frames(Value(0.0).sigmoid())[0].edges
+    >>> edge_lines(edge)
+    ['local σ(x)·(1−σ(x)) = 0.25', '1 × 0.25 = 0.25']
+    """
     local_text = f"local {edge.derivative}"
     if edge.local is not None and np.ndim(edge.local) == 0:
         return [f"{local_text} = {fmt_data(edge.local, precision)}",
@@ -357,7 +364,13 @@ def edge_lines(edge: Edge, precision: int = 4) -> list[str]:
 
 
 def sum_text(parts: list[Any], total: Any, precision: int = 4) -> str:
-    """``a + b = total`` for scalars; a count and the total for tensors."""
+    """``a + b = total`` for scalars; a count and the total for tensors.
+
+    >>> sum_text([1.0, -3.0], -2.0)
+    '1 + (−3) = −2'
+    >>> sum_text([np.ones(2), np.ones(2)], np.full(2, 2.0))
+    'sum of 2 contributions = [2, 2]'
+    """
     if all(np.ndim(p) == 0 for p in parts):
         return " + ".join(_paren(p, precision) for p in parts) + f" = {fmt_data(total, precision)}"
     return f"sum of {len(parts)} contributions = {fmt_data(total, precision)}"

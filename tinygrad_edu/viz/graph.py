@@ -88,7 +88,13 @@ def collect(output: Value) -> Graph:
 
 
 def display_name(graph: Graph, v: Value) -> str:
-    """The node's ``name``, else its op and position (``mul4``), else ``leaf2``/``const2``."""
+    """The node's ``name``, else its op and position (``mul4``), else ``leaf2``/``const2``.
+
+    >>> from tinygrad_edu import Value
+    >>> g = collect(Value(2.0, name="x") * Value(3.0, requires_grad=False))
+    >>> [display_name(g, v) for v in g.nodes]
+    ['x', 'const1', 'mul2']
+    """
     if v.name:
         return str(v.name)
     k = graph.position(v)

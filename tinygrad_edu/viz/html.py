@@ -84,7 +84,12 @@ def _inline_svg(svg: str, prefix: str) -> str:
 
 
 def html_page(title: str, svgs: list[str], explanations: list[str], captions: list[str]) -> str:
-    """The page itself, from already rendered SVGs and texts (all text is escaped)."""
+    """The page itself, from already rendered SVGs and texts (all text is escaped).
+
+    >>> page = html_page("a <b>", ["<svg></svg>"], ["∂L/∂x = 1"], ["frame 1: x"])
+    >>> "<title>a &lt;b&gt;</title>" in page, page.count('class="frame"')
+    (True, 1)
+    """
     if not (len(svgs) == len(explanations) == len(captions)) or not svgs:
         raise ValueError(f"html_page: need one SVG, explanation and caption per frame, got "
                          f"{len(svgs)}, {len(explanations)}, {len(captions)}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,10 @@ from ..check import numerical_grad
 from ..value import Value, apply, set_grad_enabled
 from .dot import DEFAULT_MAX_NODES, forward_statements, frame_statements
 from .frames import BackwardTrace, trace_backward
-from .graph import Graph, collect
+from .graph import Graph
+
+if TYPE_CHECKING:  # graphviz is imported lazily, so that DOT text needs nothing
+    import graphviz
 
 __all__ = ["draw", "draw_frame", "render_frames", "frame_svgs", "to_svg", "render_bytes",
            "check_leaves",
@@ -38,7 +41,7 @@ class DotNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is needed to render and is not on PATH."""
 
 
-def _digraph(statements: list[str]):
+def _digraph(statements: list[str]) -> graphviz.Digraph:
     try:
         import graphviz
     except ImportError as error:  # a runtime dependency, but say what to do anyway
@@ -118,7 +121,7 @@ def check_leaves(value: Value, *, rtol: float = 1e-4, atol: float = 1e-6,
 
 # ------------------------------------------------------------------ drawings
 def draw(value: Value, *, check: bool = False, precision: int = 4,
-         max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None):
+         max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None) -> graphviz.Digraph:
     """The graph behind ``value`` as a ``graphviz.Digraph`` (inline in Jupyter).
 
     With ``check=True`` each parameter is coloured by whether its autograd gradient
@@ -136,26 +139,47 @@ def draw(value: Value, *, check: bool = False, precision: int = 4,
 
 
 def draw_frame(trace: BackwardTrace | Value, index: int, *, precision: int = 4,
-               max_nodes: int = DEFAULT_MAX_NODES):
-    """Backward frame ``index`` as a ``graphviz.Digraph`` (pass a trace or the loss)."""
+               max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
+    """Backward frame ``index`` as a ``graphviz.Digraph`` (pass a trace or the loss).
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(3.0, name="x")
+    >>> "visiting x" in draw_frame(x * x, 1).source     # frame 0 visits x*x itself
+    True
+    """
     if isinstance(trace, Value):
         trace = trace_backward(trace)
     return _digraph(frame_statements(trace, index, precision=precision, max_nodes=max_nodes))
 
 
 def render_bytes(digraph: Any, fmt: str) -> bytes:
-    """Render a Digraph to ``fmt`` (svg, png, pdf, …) in memory (needs ``dot``)."""
+    """Render a Digraph to ``fmt`` (svg, png, pdf, …) in memory (needs ``dot``).
+
+    >>> from tinygrad_edu import Value
+    >>> render_bytes(draw(Value(2.0) * 3.0), "png")[:4]     # doctest: +SKIP
+    b'\\x89PNG'
+    """
     return _pipe(digraph, fmt, "render")
 
 
 def to_svg(digraph: Any) -> str:
-    """Render a Digraph to SVG text (needs ``dot``)."""
+    """Render a Digraph to SVG text (needs ``dot``).
+
+    >>> from tinygrad_edu import Value
+    >>> to_svg(draw(Value(2.0) * 3.0)).lstrip().startswith("<?xml")     # doctest: +SKIP
+    True
+    """
     return _pipe(digraph, "svg", "to_svg").decode("utf-8")
 
 
 def frame_svgs(trace: BackwardTrace, *, precision: int = 4,
                max_nodes: int = DEFAULT_MAX_NODES) -> list[str]:
-    """Every frame of ``trace`` as SVG text, in visit order (needs ``dot``)."""
+    """Every frame of ``trace`` as SVG text, in visit order (needs ``dot``).
+
+    >>> from tinygrad_edu import Value
+    >>> len(frame_svgs(trace_backward(Value(2.0) * 3.0)))     # doctest: +SKIP
+    2
+    """
     _require_dot("frame_svgs")
     return [_pipe(draw_frame(trace, i, precision=precision, max_nodes=max_nodes), "svg",
                   "frame_svgs").decode("utf-8") for i in range(len(trace.frames))]
@@ -167,6 +191,13 @@ def render_frames(loss: Value, directory: str | os.PathLike, fmt: str = "svg", *
 
     ``fmt="dot"`` writes the DOT text and needs no Graphviz; other formats (svg, png,
     pdf, …) need the ``dot`` program. Returns the paths written.
+
+    >>> import tempfile
+    >>> from tinygrad_edu import Value
+    >>> x = Value(2.0, name="x")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in render_frames(x * x, d, fmt="dot")]
+    ['frame_001.dot', 'frame_002.dot']
     """
     trace = trace_backward(loss)
     out_dir = Path(directory)
@@ -183,8 +214,3 @@ def render_frames(loss: Value, directory: str | os.PathLike, fmt: str = "svg", *
         path.write_bytes(data)
         paths.append(path)
     return paths
-
-
-def forward_graph(value: Value) -> Graph:
-    """The graph walk used by the drawings (re-exported for notebooks)."""
-    return collect(value)
