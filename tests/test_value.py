@@ -198,3 +198,15 @@ def test_broadcast_to_a_smaller_shape_is_a_shape_error():
     an axis, so (1,) cannot become ()."""
     with pytest.raises(ShapeError, match=r"broadcast_to: cannot broadcast shape \(1,\) to \(\)"):
         Value(np.ones(1)).broadcast_to(())
+
+
+def test_pow_exponent_gradient_at_a_zero_base_is_zero():
+    """0 ** y = 0 for every y > 0, so d/dy is 0 there (central differences agree: both
+    sides are 0). Elsewhere d/dy x**y = x**y · ln x (closed form)."""
+    x, y = Value(0.0), Value(2.0)
+    (x**y).backward()
+    assert x.grad == 0.0 and y.grad == 0.0  # d/dx x² = 2x = 0
+    base = np.array([0.0, 2.0])
+    e = Value(np.array([1.5, 1.5]))
+    (base**e).sum().backward()
+    np.testing.assert_allclose(e.grad, [0.0, 2.0**1.5 * math.log(2.0)], rtol=1e-15)

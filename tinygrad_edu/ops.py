@@ -558,7 +558,9 @@ DIV = Op("div", _div,
          _check_broadcast("div"), symbol="÷")
 POW = Op("pow", _pow,
          (lambda g, out, x, y: g * y * POW(x, y - 1.0),
-          lambda g, out, x, y: g * out * LOG(x)),
+          # At x = 0, out = 0 and ln x = −inf: the product is 0 (0**y is flat in y > 0),
+          # so ln takes 1 there instead of 0 to keep 0·(−inf) from becoming nan.
+          lambda g, out, x, y: g * out * LOG(x + (_data(x) == 0))),
          ("y·x^(y−1)", "x^y·ln x"), "binary", "x ** y (x > 0 unless y is an integer constant)",
          Domain(ranges=((0.5, 2.0), (-2.0, 2.0)), singular="x ≤ 0 for non-integer y"),
          _check_broadcast("pow"), symbol="^")
