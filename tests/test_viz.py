@@ -241,8 +241,7 @@ def test_explain_text_chain_rule_example():
     hand = (o_val - 1) * o_val * (1 - o_val) * 0.5
     assert "∂L/∂w1 by the chain rule, along the 1 path" in text
     assert "∂o/∂z = σ(x)·(1−σ(x))" in text
-    final = text.splitlines()[-1 - text.splitlines()[::-1].index(
-        next(l for l in text.splitlines() if l.startswith("∂L/∂w1 = ")))]
+    (final,) = [line for line in text.splitlines() if line.startswith("∂L/∂w1 = ")]
     assert numbers(final)[-1] == pytest.approx(hand, rel=1e-3)
 
 

@@ -179,13 +179,13 @@ def _explain_paths(trace, k, g, names, edge_of, incoming, precision, max_listed)
         lines.append(f"  {symbols} = {numbers} = {fmt_data(p.product, precision)}")
     if n > max_listed:
         lines.append(f"  … {n - max_listed} more path(s)")
-    if n > 1:
-        lines.append(f"{_d(L, me)} = sum over the paths = "
-                     + sum_text([p.product for p in paths[:max_listed]], g, precision)
-                     if n <= max_listed else f"{_d(L, me)} = sum over the paths = "
-                     + fmt_data(g, precision))
-    else:
+    if n == 1:
         lines.append(f"{_d(L, me)} = {fmt_data(g, precision)}")
+    elif n <= max_listed:
+        lines.append(f"{_d(L, me)} = sum over the paths = "
+                     + sum_text([p.product for p in paths], g, precision))
+    else:  # the terms are not all on screen, so only the total is shown
+        lines.append(f"{_d(L, me)} = sum over the paths = {fmt_data(g, precision)}")
     seen: set[tuple[int, int]] = set()
     where = []
     for p in paths[:max_listed]:
