@@ -246,3 +246,22 @@ def test_run_backward_with_mismatched_upstreams_changes_nothing():
         run_backward((y,), (1.0, 1.0))  # one root, two upstreams
     y.backward()
     assert x.grad == 3.0 and y.grad == 1.0
+
+
+def test_a_pass_that_fails_in_a_hook_leaves_nothing_pending_for_the_next():
+    """A raising hook stops the pass while other nodes hold half-summed upstreams; the
+    next pass must start clean. Closed form: y = 2x + 3x, so dy/dx = 5, dy/dq = 1."""
+    x = Value(1.0)
+    p, q = x * 2.0, x * 3.0
+    y = p + q
+
+    def broken(g):
+        raise RuntimeError("hook failed")
+
+    handle = p.register_hook(broken)
+    with pytest.raises(RuntimeError, match="hook failed"):
+        y.backward()
+    assert x.grad is None  # the pass stopped before reaching the leaf
+    handle.remove()
+    y.backward()
+    assert x.grad == 5.0 and q.grad == 1.0
