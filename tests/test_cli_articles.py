@@ -35,8 +35,10 @@ def test_compare_as_published_is_flagged_for_every_perceptron_case(case, capsys)
 
 
 def test_compare_as_published_on_article2_is_a_usage_error(capsys):
+    # Usage errors go to stderr, like argparse's own and the graph/bench commands'.
     assert main(["compare", "article2", "--as-published"]) == 2
-    assert "perceptron cases" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "perceptron cases" in captured.err and captured.out == ""
 
 
 def test_compare_unknown_case_is_rejected_by_the_parser(capsys):
@@ -55,3 +57,5 @@ def test_demo_short_run_prints_the_first_loss_and_the_note(capsys):
 
 def test_demo_rejects_zero_iterations(capsys):
     assert main(["demo", "--iterations", "0"]) == 2
+    captured = capsys.readouterr()
+    assert "--iterations must be at least 1" in captured.err and captured.out == ""

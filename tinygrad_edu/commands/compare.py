@@ -9,6 +9,7 @@ Imports: ``cases``, ``check``.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..cases import CASE_NAMES, PERCEPTRON_CASES, get_case
 from ..check import compare
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         case = get_case(args.case, as_published=args.as_published)
     except ValueError as e:
-        print(f"tinygrad-edu compare: {e}")
+        print(f"tinygrad-edu compare: {e}", file=sys.stderr)
         return 2
     print(case.title)
     report = compare(case.loss, case.start, case.manual_grads)

@@ -10,6 +10,7 @@ Imports: ``cases``, ``manual`` (data and the note), ``value``.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .. import manual
 from ..cases import get_case, gradient_descent, print_predictions, two_layer_output
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, print the numbers and the note; 0 on success, 2 on bad options."""
     if args.iterations < 1:
-        print("tinygrad-edu demo: --iterations must be at least 1")
+        print("tinygrad-edu demo: --iterations must be at least 1", file=sys.stderr)
         return 2
     case = get_case("article2")
     params = case.fresh_params()
