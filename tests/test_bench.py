@@ -46,8 +46,14 @@ def test_w1_and_w4_write_well_formed_json(tiny, tmp_path, capsys):
 
 
 def test_w1_systems_compute_the_same_loss():
-    """Hand NumPy and tinygrad_edu start from the article's weights: same first loss."""
+    """Hand NumPy and tinygrad_edu start from the article's weights: same first loss.
+
+    Oracle for the first loss: article II's first printed loss (issue 4), so the two
+    timed systems cannot agree with each other on the wrong network.
+    """
     hand, ours = article2.hand_numpy_step(), article2.tinygrad_step()
+    assert hand() == pytest.approx(0.34794838215653723, rel=1e-15)
+    assert ours() == pytest.approx(0.34794838215653723, rel=1e-15)
     for _ in range(3):  # and stay together after updates
         assert ours() == pytest.approx(hand(), rel=1e-12)
 
