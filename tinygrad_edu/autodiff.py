@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,14 +89,29 @@ class no_grad(_GradModeContext):
 
 
 class enable_grad(_GradModeContext):
-    """Record the graph again inside a ``no_grad`` block."""
+    """Record the graph again inside a ``no_grad`` block.
+
+    >>> with no_grad(), enable_grad():
+    ...     y = Value(3.0) * 2
+    >>> y.requires_grad
+    True
+    """
 
     enabled = True
 
 
 @contextlib.contextmanager
-def detect_anomaly():
-    """Raise :class:`AnomalyError` naming the op as soon as a gradient is nan or inf."""
+def detect_anomaly() -> Iterator[None]:
+    """Raise :class:`AnomalyError` naming the op as soon as a gradient is nan or inf.
+
+    >>> y = Value(0.0).sqrt()          # d/dx √x = 1/(2√x): infinite at 0
+    >>> with detect_anomaly():
+    ...     try:
+    ...         y.backward()
+    ...     except AnomalyError as error:
+    ...         print(str(error).split(" (")[0])
+    sqrt: gradient for input 0 is not finite
+    """
     previous, _FLAGS.anomaly = _FLAGS.anomaly, True
     try:
         yield
@@ -109,6 +124,11 @@ def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
     """Nodes that need a gradient, each after all of its inputs (iterative DFS).
 
     Only Values with ``requires_grad`` are included: constants never get a gradient.
+
+    >>> a = Value(1.0, name="a")
+    >>> b = a * 2.0
+    >>> [v.name or v.op.name for v in topological_order(b + a)]
+    ['a', 'mul', 'add']
     """
     if isinstance(roots, Value):
         roots = (roots,)
@@ -178,6 +198,12 @@ def run_backward(
     ``store`` writes ``.grad`` (fresh on intermediates, accumulated on leaves);
     ``create_graph`` runs the VJP rules on Values; ``observer`` sees every visit in
     the order the engine makes it (the graph drawings use it).
+
+    >>> x = Value(2.0)
+    >>> y = x * x
+    >>> found = run_backward((y,), (1.0,), store=False, wanted=(x,))
+    >>> found[id(x)], x.grad            # d/dx x² = 2x; store=False leaves .grad alone
+    (4.0, None)
     """
     if len(roots) != len(upstreams):  # before any root holds an upstream
         raise ValueError(f"run_backward: {len(roots)} roots but {len(upstreams)} upstreams")
@@ -397,7 +423,9 @@ def grad(
     return tuple(results)
 
 
-def value_and_grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0):
+def value_and_grad(
+    f: Callable[..., Value], argnums: int | Sequence[int] = 0
+) -> Callable[..., tuple[Any, Any]]:
     """Turn ``f`` into a function returning ``(f(*args) data, gradient(s))`` as arrays.
 
     >>> vg = value_and_grad(lambda x: (x * x).sum())
