@@ -1,10 +1,11 @@
 """The articles' networks as Values, ready to draw (used by the CLI, docs and tests).
 
 This module owns building article I's perceptron and article II's 2-3-1 network on the
-OR gate, with the articles' starting weights and the constants from
+OR gate, with the articles' starting weights (article II's from
+:mod:`tinygrad_edu.cases`, which the training runs use too) and the data from
 :mod:`tinygrad_edu.manual`. It returns the loss; nothing is trained here.
 
-Imports: ``value`` and ``manual`` (data only). Must not import the drawing modules.
+Imports: ``value``, ``manual`` and ``cases`` (data only). Must not import the drawing modules.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import manual
+from ..cases import ARTICLE2_W_H, ARTICLE2_W_O
 from ..value import Value
 
 __all__ = ["article1_loss", "article2_loss", "ARTICLES"]
@@ -45,8 +47,8 @@ def article2_loss() -> Value:
     """
     X = Value(manual.OR_X, requires_grad=False, name="X")
     t = Value(manual.OR_T, requires_grad=False, name="t")
-    W_h = Value(np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]), name="W_h")
-    W_o = Value(np.array([[0.7], [0.8], [0.9]]), name="W_o")
+    W_h = Value(np.array(ARTICLE2_W_H), name="W_h")
+    W_o = Value(np.array(ARTICLE2_W_O), name="W_o")
     h = (X @ W_h).sigmoid()
     h.name = "h"
     o = (h @ W_o).sigmoid()
