@@ -81,7 +81,11 @@ def numerical_grad(
 
 
 def kinks_near(out: Value, tol: float) -> list[str]:
-    """Descriptions of the nodes under ``out`` whose inputs lie within ``tol`` of a kink."""
+    """Descriptions of the nodes under ``out`` whose inputs lie within ``tol`` of a kink.
+
+    >>> kinks_near(Value([0.0, 2.0]).relu().sum(), 1e-4)
+    ['relu (x = 0 (subgradient 0); distance 0)']
+    """
     found = []
     for node in topological_order(out):
         op = node.op

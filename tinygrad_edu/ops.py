@@ -128,7 +128,11 @@ class Op:
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
-    """Shape of raw data or a Value: floats are ``()``."""
+    """Shape of raw data or a Value: floats are ``()``.
+
+    >>> shape_of(2.0), shape_of(np.zeros((2, 3)))
+    ((), (2, 3))
+    """
     return () if isinstance(x, (float, int)) else tuple(x.shape)
 
 

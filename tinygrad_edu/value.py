@@ -41,12 +41,23 @@ _GRAD_MODE = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record the graph in this thread (``no_grad`` turns it off)."""
+    """Whether ops record the graph in this thread (``no_grad`` turns it off).
+
+    >>> is_grad_enabled()
+    True
+    """
     return _GRAD_MODE.enabled
 
 
 def set_grad_enabled(enabled: bool) -> bool:
-    """Turn graph recording on or off for this thread; returns the previous setting."""
+    """Turn graph recording on or off for this thread; returns the previous setting.
+
+    >>> previous = set_grad_enabled(False)
+    >>> (Value(1.0) * 2).requires_grad
+    False
+    >>> set_grad_enabled(previous)
+    False
+    """
     previous = _GRAD_MODE.enabled
     _GRAD_MODE.enabled = bool(enabled)
     return previous
@@ -60,6 +71,9 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
 
     Float32 and float64 arrays keep their dtype; everything else numeric becomes
     float64. Non-numeric input raises ``TypeError`` naming ``where``.
+
+    >>> as_data(np.array(3)), as_data([1, 2]).dtype
+    (3.0, dtype('float64'))
     """
     if type(x) is float:
         return x
@@ -437,6 +451,10 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
 
     Raises ``TypeError`` for non-numeric operands and ``ShapeError`` (a ValueError)
     naming the op and the shapes, before anything is recorded.
+
+    >>> y = apply(ops.MUL, (Value(2.0), 3.0))
+    >>> y.data, y.op.name, y.inputs[1]
+    (6.0, 'mul', 3.0)
     """
     # This runs once for every node of every graph, so it is written for speed: no
     # ``**{}`` when an op has no params, and the new node's slots are set here rather
