@@ -479,11 +479,10 @@ def hessian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
     if y.shape != ():
         raise ShapeError(f"hessian: f must return a scalar, got shape {y.shape}")
     (gx,) = grad(y, xv, create_graph=True)
+    if not gx.requires_grad:  # the gradient does not depend on x: f is linear
+        return np.zeros(xv.shape + xv.shape)
     rows = []
     for j in range(xv.size):
-        if not gx.requires_grad:  # gradient does not depend on x: f is linear
-            rows.append(np.zeros(xv.shape))
-            continue
         (h,) = grad(gx, xv, grad_outputs=_unit(xv.shape, j))
         rows.append(np.asarray(h.data, dtype=float))
     return np.array(rows).reshape(xv.shape + xv.shape)
