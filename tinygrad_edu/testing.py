@@ -83,7 +83,10 @@ def _axis_for(draw, ndim: int, allow_none: bool = True, allow_tuple: bool = True
     if allow_tuple and ndim > 1:
         options.append(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim,
                                 unique=True).map(tuple))
-    return draw(st.one_of(*options))
+    axis = draw(st.one_of(*options))
+    if isinstance(axis, tuple):  # each axis may be spelled negatively: -1 is the last
+        axis = tuple(a - ndim if draw(st.booleans()) else a for a in axis)
+    return axis
 
 
 @st.composite
