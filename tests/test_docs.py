@@ -25,3 +25,9 @@ def test_every_op_appears_in_the_op_page():
     page = (ROOT / "docs" / "ops.md").read_text(encoding="utf-8")
     for name in OPS:
         assert f"| `{name}` |" in page
+
+
+def test_api_reference_is_up_to_date():
+    generator = _load(ROOT / "scripts" / "gen_api_doc.py")
+    committed = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    assert committed == generator.render(), "run: python scripts/gen_api_doc.py"
