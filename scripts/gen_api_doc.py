@@ -38,9 +38,20 @@ def _summary(obj) -> str:
 
 def _signature(obj) -> str:
     try:
-        return str(inspect.signature(obj)).replace("'", "")
+        sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return ""
+    # Postponed annotations are strings; show them bare, but keep quoted default values.
+    bare = lambda a: inspect.Parameter.empty if a is inspect.Parameter.empty else _Bare(a)  # noqa: E731
+    params = [p.replace(annotation=bare(p.annotation)) for p in sig.parameters.values()]
+    return str(sig.replace(parameters=params, return_annotation=bare(sig.return_annotation)))
+
+
+class _Bare(str):
+    """An annotation that prints without quotes inside a signature."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _from_op_table(name: str) -> str:
