@@ -520,3 +520,29 @@ def test_graphs_guide_examples_run(tmp_path, monkeypatch, capsys):
     last = [line for line in capsys.readouterr().out.splitlines() if line.startswith("∂L/∂w1 = ")]
     o = 1 / (1 + np.exp(0.6))
     assert numbers(last[0])[-1] == pytest.approx((o - 1) * o * (1 - o) * 0.5, rel=1e-3)
+
+
+def test_explain_of_a_node_alone_uses_the_latest_backward_pass():
+    """explain(w) after loss.backward(): the issue's ``explain(value)``.
+
+    Oracle: closed form for L = (σ(w·x) − 1)² at w = 0.5, x = 2:
+    ∂L/∂w = 2(σ(1) − 1) · σ(1)(1 − σ(1)) · x.
+    """
+    import math
+
+    from tinygrad_edu.viz import explain
+
+    w = Value(0.5, name="w")
+    loss = ((w * 2.0).sigmoid() - 1.0) ** 2
+    loss.backward()
+    s = 1 / (1 + math.exp(-1.0))
+    expected = 2 * (s - 1) * s * (1 - s) * 2.0
+    text = explain(w).text
+    assert w.grad == pytest.approx(expected, rel=1e-12)
+    assert f"{expected:.4g}".replace("-", "−") in text
+    del loss
+    import gc
+
+    gc.collect()
+    with pytest.raises(TypeError, match="call loss.backward"):
+        explain(Value(1.0))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -34,7 +35,7 @@ from .value import Value, as_data, set_grad_enabled
 
 __all__ = [
     "backward", "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
-    "detect_anomaly", "topological_order", "run_backward", "AnomalyError",
+    "detect_anomaly", "topological_order", "run_backward", "AnomalyError", "last_backward_root",
 ]
 
 #: Called once per visited node with (node, gradient, contributions); contributions is
@@ -48,6 +49,7 @@ class AnomalyError(FloatingPointError):
 
 class _Flags(threading.local):
     anomaly = False
+    last_root: weakref.ref | None = None  # the output of this thread's latest backward()
 
     def __init__(self) -> None:
         #: Grad-mode settings saved by the ``no_grad``/``enable_grad`` blocks this thread
@@ -372,6 +374,23 @@ def backward(root: Value, gradient: Any = None) -> None:
             "(was it computed under no_grad, or from constants only?)"
         )
     run_backward((root,), (upstream,))
+    _FLAGS.last_root = weakref.ref(root)
+
+
+def last_backward_root() -> Value | None:
+    """The output of this thread's latest ``backward()``, while it is still alive.
+
+    ``viz.explain(w)`` uses it, so that after ``loss.backward()`` one can ask how ``w``'s
+    gradient was made without passing ``loss`` again. Held weakly: it keeps no graph alive.
+
+    >>> w = Value(2.0)
+    >>> loss = w * w
+    >>> loss.backward()
+    >>> last_backward_root() is loss
+    True
+    """
+    ref = _FLAGS.last_root
+    return None if ref is None else ref()
 
 
 def grad(

@@ -124,7 +124,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
-                 "_upstream", "_hooks")
+                 "_upstream", "_hooks", "__weakref__")
     # Make NumPy defer to our reflected operators: ndarray + Value -> Value.__radd__.
     __array_ufunc__ = None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..autodiff import last_backward_root
 from ..value import Value
 from .dot import _paren, edge_lines, sum_text
 from .frames import BackwardTrace, Edge, trace_backward
@@ -87,8 +88,10 @@ def explain(
 ) -> Explanation:
     """How ``∂loss/∂node`` is made, in words and numbers (``node`` may be a name).
 
-    Pass ``trace`` (from :func:`trace_backward`) to reuse one recorded backward pass
-    for many nodes; ``.grad`` is never touched.
+    ``loss`` defaults to the output of this thread's latest ``backward()``, so after
+    ``loss.backward()`` plain ``explain(w)`` works. Pass ``trace`` (from
+    :func:`trace_backward`) to reuse one recorded backward pass for many nodes;
+    ``.grad`` is never touched.
 
     >>> from tinygrad_edu import Value
     >>> w = Value(2.0, name="w")
@@ -100,8 +103,10 @@ def explain(
     ∂mul2/∂w = sum over the paths = 18 + 18 = 36
     """
     if trace is None:
+        loss = loss if loss is not None else last_backward_root()
         if loss is None:
-            raise TypeError("explain: pass the output (loss) or a trace")
+            raise TypeError("explain: pass the output too, explain(node, loss), "
+                            "or call loss.backward() first")
         trace = trace_backward(loss)
     graph = trace.graph
     k = _find(trace, node)
