@@ -8,7 +8,8 @@
 7.0
 """
 
-from . import functional
+# Every layer is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
+from . import check, functional, io, losses, nn, optim, training, viz
 from .autodiff import (
     AnomalyError,
     backward,
@@ -20,7 +21,9 @@ from .autodiff import (
     no_grad,
     value_and_grad,
 )
+from .io import load, save
 from .ops import OPS, Domain, Op, ShapeError
+from .training import fit
 from .value import Value, is_grad_enabled
 
 __version__ = "0.1.0"
@@ -28,5 +31,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "OPS", "Op", "Domain", "ShapeError", "AnomalyError", "functional", "backward",
     "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
-    "detect_anomaly", "is_grad_enabled", "__version__",
+    "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
+    "viz", "save", "load", "fit", "__version__",
 ]
