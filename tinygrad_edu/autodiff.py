@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops import ShapeError, shape_of, unbroadcast
+from .ops import BROADCAST_TO, ShapeError, shape_of, unbroadcast
 from .value import Value, as_data, set_grad_enabled
 
 __all__ = [
@@ -180,8 +180,6 @@ def _reshape_to(contribution: Any, shape: tuple[int, ...]) -> Any:
     c_shape = shape_of(contribution)
     full = np.broadcast_shapes(c_shape, shape)
     if full != c_shape:  # a contribution smaller than its input: spread it out first
-        from .ops import BROADCAST_TO
-
         contribution = BROADCAST_TO(contribution, shape=full)
     return unbroadcast(contribution, shape)
 

@@ -98,6 +98,11 @@ def kinks_near(out: Value, tol: float) -> list[str]:
     return found
 
 
+def _projection(shape: tuple[int, ...], seed: int) -> np.ndarray | None:
+    """The fixed random direction a non-scalar output is reduced along (None for scalars)."""
+    return None if shape == () else np.random.default_rng(seed).standard_normal(shape)
+
+
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[Any],
@@ -123,12 +128,8 @@ def gradcheck(
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    projection = None
-    if out.shape != ():
-        projection = np.random.default_rng(seed).standard_normal(out.shape)
-        target = (out * projection).sum()
-    else:
-        target = out
+    projection = _projection(out.shape, seed)
+    target = out if projection is None else (out * projection).sum()
     analytic = [np.asarray(g.data, dtype=np.float64) for g in grad(target, values)]
     numeric = numerical_grad(f, arrays, eps, projection)
     failures = []
@@ -176,8 +177,9 @@ def gradgradcheck(
 
     def first_derivative(*xs: Value) -> Value:
         out = f(*xs)
-        if out.shape != ():
-            out = (out * np.random.default_rng(seed).standard_normal(out.shape)).sum()
+        projection = _projection(out.shape, seed)  # the same reduction gradcheck uses
+        if projection is not None:
+            out = (out * projection).sum()
         grads = grad(out, list(xs), create_graph=True)
         total = 0.0
         for g, p in zip(grads, projections, strict=True):
@@ -185,7 +187,6 @@ def gradgradcheck(
         return total if isinstance(total, Value) else Value(total, requires_grad=False)
 
     return gradcheck(first_derivative, arrays, eps, atol, rtol, seed=seed)
-
 
 
 # ------------------------------------------------------------------------------------------

@@ -205,8 +205,8 @@ class Value:
 
     def detach(self) -> Value:
         """The same data as a new constant: no history, no gradient."""
-        v = Value.__new__(Value)
-        _init_node(v, self.data, False, None, (), None)
+        v = Value(0.0, requires_grad=False)
+        v.data = self.data  # shared, not copied (like PyTorch's detach)
         return v
 
     def zero_grad(self) -> None:
@@ -431,19 +431,6 @@ def _freeze_index(index: Any) -> Any:
             raise TypeError(f"getitem: indices must be integers or booleans, got dtype {arr.dtype}")
         return arr
     return index
-
-
-def _init_node(v: Value, data: Data, requires_grad: bool, op: Op | None, inputs: tuple,
-               params: dict | None) -> None:
-    v.data = data
-    v.grad = None
-    v.requires_grad = requires_grad
-    v.name = None
-    v._op = op
-    v._inputs = inputs
-    v._params = params
-    v._upstream = None
-    v._hooks = None
 
 
 def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
