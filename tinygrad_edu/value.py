@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
@@ -27,7 +28,8 @@ import numpy as np
 from . import ops
 from .ops import Op, ShapeError, shape_of
 
-__all__ = ["Value", "apply", "is_grad_enabled", "set_grad_enabled", "as_data", "ShapeError"]
+__all__ = ["Value", "apply", "is_grad_enabled", "set_grad_enabled", "as_data", "ShapeError",
+           "TraceWarning"]
 
 Data = float | np.ndarray
 Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
@@ -35,9 +37,16 @@ Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
 
 class _GradMode(threading.local):
     enabled = True
+    #: While :func:`tinygrad_edu.trace.trace` records a function: the list every new
+    #: node is appended to (per thread, so other threads' graphs stay out of it).
+    tape: list | None = None
 
 
 _GRAD_MODE = _GradMode()
+
+
+class TraceWarning(UserWarning):
+    """Something in a traced function will not change from call to call."""
 
 
 def is_grad_enabled() -> bool:
@@ -98,6 +107,11 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     if arr.dtype not in (np.float32, np.float64):
         return arr.astype(np.float64)
     return arr.copy() if copy else arr
+
+
+#: How many hooks were ever registered: a traced tape looks for hooks on its nodes again
+#: only when this has changed (looking on every backward pass cost more than the pass).
+hook_registrations = 0
 
 
 class _HookHandle:
@@ -187,6 +201,11 @@ class Value:
         return self.item()
 
     def __bool__(self) -> bool:
+        if _GRAD_MODE.tape is not None:
+            warnings.warn(
+                "trace: Python branched on a Value's data while recording; every replay "
+                "takes the branch taken now (make the branch an op, or do not trace this)",
+                TraceWarning, stacklevel=2)
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -219,9 +238,11 @@ class Value:
         If ``fn`` returns something other than None, that replaces the gradient (it is
         what the node stores and what flows on to its inputs).
         """
+        global hook_registrations
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
+        hook_registrations += 1
         return _HookHandle(self._hooks, fn)
 
     def backward(self, gradient: Any = None) -> None:
@@ -481,6 +502,8 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
         v._op = None
         v._inputs = ()
         v._params = None
+    if _GRAD_MODE.tape is not None:
+        _GRAD_MODE.tape.append(v)
     return v
 
 

@@ -1,0 +1,169 @@
+"""A recorded tape as straight-line Python: the code autograd ran, to read and to run.
+
+:class:`tinygrad_edu.trace.Tape` writes its forward pass and its backward pass out as
+Python source, one line per node and one per gradient contribution, and runs that code
+on later calls. Reading it is the point of this module as much as speed: the backward
+function is the hand derivation of the tutorials, written by the op table.
+
+Names in the code: ``v3`` is the data of recorded node 3 and ``g3`` its gradient;
+``x0`` is the data of external 0 (a Value the tape reads but does not compute: an
+argument or a parameter) and ``gx0`` its gradient; capitals (``V3``, ``X0``) are the
+Value objects; ``C0`` is a constant array. Each op is called by its table name
+(``sigmoid``), each VJP rule by the op's name and the input it is for
+(``matmul_vjp1``: the rule for ``matmul``'s second input).
+
+Imports: ``autodiff`` (``_fit``), ``value`` (``_normalize``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import autodiff
+from .value import Value, _normalize
+
+__all__ = ["forward_code", "backward_code"]
+
+_LITERALS = (type(None), bool, int, str)
+
+
+class _Names:
+    """Gives every object the generated code refers to a name, and keeps the namespace."""
+
+    def __init__(self, nodes: Sequence[Value], externals: Sequence[Value]) -> None:
+        self.namespace: dict[str, Any] = {"_fit": autodiff._fit, "_normalize": _normalize}
+        self._of: dict[int, str] = {}
+        for k, v in enumerate(nodes):
+            self._of[id(v)] = f"v{k}"
+            self.namespace[f"V{k}"] = v
+        for j, x in enumerate(externals):
+            self._of[id(x)] = f"x{j}"
+            self.namespace[f"X{j}"] = x
+        self._constants = 0
+
+    def data(self, v: Value) -> str:
+        """``v3`` / ``x0``: the local holding a Value's data."""
+        return self._of[id(v)]
+
+    def obj(self, v: Value) -> str:
+        """``V3`` / ``X0``: the Value itself."""
+        return self._of[id(v)].upper()
+
+    def grad(self, v: Value) -> str:
+        return "g" + self._of[id(v)].lstrip("v")
+
+    def constant(self, c: Any) -> str:
+        if type(c) is float and math.isfinite(c):
+            return repr(c)
+        name = f"C{self._constants}"
+        self._constants += 1
+        self.namespace[name] = c
+        return name
+
+    def arg(self, x: Any) -> str:
+        return self.data(x) if type(x) is Value else self.constant(x)
+
+    def params(self, params: dict | None) -> str:
+        if not params:
+            return ""
+        if all(_is_literal(p) for p in params.values()):
+            return "".join(f", {k}={p!r}" for k, p in params.items())
+        name = f"C{self._constants}"
+        self._constants += 1
+        self.namespace[name] = params
+        return f", **{name}"
+
+    def function(self, name: str, fn: Callable) -> str:
+        name = re.sub(r"\W", "_", name)
+        self.namespace[name] = fn
+        return name
+
+
+def _is_literal(p: Any) -> bool:
+    if isinstance(p, tuple):
+        return all(_is_literal(q) for q in p)
+    return isinstance(p, _LITERALS) or (type(p) is float and math.isfinite(p))
+
+
+def _reads(names: _Names, values: Sequence[Value]) -> list[str]:
+    """``x0 = X0.data`` lines: data is read once, when the pass starts."""
+    return [f"    {names.data(x)} = {names.obj(x)}.data" + (f"  # {x.name}" if x.name else "")
+            for x in values]
+
+
+def _compile(lines: list[str], namespace: dict[str, Any], name: str) -> tuple[Callable, str]:
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<tape {name}>", "exec"), namespace)  # noqa: S102 - our own text
+    return namespace[name], source
+
+
+def forward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Sequence[tuple],
+                 normalize: Sequence[bool]) -> tuple[Callable[[], None], str]:
+    """The forward pass: recompute every node from its inputs' current data, in order.
+
+    ``inputs[k]`` are node k's inputs as replay reads them (Values, converted
+    constants); ``normalize[k]`` says whether its op's raw result needs normalizing.
+    """
+    names = _Names(nodes, externals)
+    lines = ["def forward():", *_reads(names, externals)]
+    for k, v in enumerate(nodes):
+        op = v._op
+        call = (f"{names.function(op.name, op.forward)}("
+                f"{', '.join(names.arg(x) for x in inputs[k])}{names.params(v._params)})")
+        if normalize[k]:
+            call = f"_normalize({call})"
+        lines.append(f"    v{k} = {call}")
+        lines.append(f"    V{k}.data = v{k}" + (f"  # {v.name}" if v.name else ""))
+    if not nodes:
+        lines.append("    pass")
+    return _compile(lines, names.namespace, "forward")
+
+
+def backward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Sequence[tuple],
+                  edges: dict[int, list], root: Value,
+                  deliveries: Sequence[Value]) -> tuple[Callable[[Any], list], str]:
+    """The backward pass from ``root``: every VJP the eager engine would run, unrolled.
+
+    ``edges[k]`` lists node k's ``[position, input, needs_fit]`` for inputs that need a
+    gradient; the function returns the gradients of ``deliveries`` (None: not reached).
+    """
+    names = _Names(nodes, externals)
+    position = {id(v): k for k, v in enumerate(nodes)}
+    reached = {id(root)}
+    read: dict[int, Value] = {}  # Values whose data the pass uses, in first-use order
+    body: list[str] = []
+    assigned: set[int] = set()
+    for k in range(position[id(root)], -1, -1):
+        v = nodes[k]
+        if id(v) not in reached:
+            continue
+        g = names.grad(v)
+        body.append(f"    V{k}.grad = {g}" + (f"  # {v.name}" if v.name else ""))
+        op = v._op
+        args = ", ".join(names.arg(x) for x in inputs[k])
+        for x in (v, *inputs[k]):
+            if type(x) is Value:
+                read.setdefault(id(x), x)
+        for i, x, needs_fit in edges.get(k, ()):
+            rule = names.function(f"{op.name}_vjp{i}", op.vjps[i])
+            c = f"{rule}({g}, v{k}, {args}{names.params(v._params)})"
+            if needs_fit:
+                c = f"_fit({c}, {names.obj(x)}, False)"
+            target = names.grad(x)
+            summed = f"{target} + {c}" if id(x) in assigned else c
+            body.append(f"    {target} = {summed}  # {op.name}: ∂/∂{_arg_name(i)} = "
+                        f"{op.derivative(i)}")
+            assigned.add(id(x))
+            reached.add(id(x))
+    head = [f"def backward({names.grad(root)}):"]
+    head += [f"    {names.data(v)} = {names.obj(v)}.data" for v in read.values()]
+    results = [names.grad(x) if id(x) in assigned else "None" for x in deliveries]
+    lines = head + body + [f"    return [{', '.join(results)}]"]
+    return _compile(lines, names.namespace, "backward")
+
+
+def _arg_name(i: int) -> str:
+    return "xyzw"[i] if i < 4 else f"input{i}"

@@ -1,0 +1,365 @@
+"""Record a function's graph once, replay it on later calls: :func:`trace`.
+
+An eager training step builds its graph anew on every call: one Python object per node,
+and a topological sort in every backward pass. When the computation is the same each
+time (same ops, same shapes), that work is the same each time too. ``trace(fn)`` runs
+``fn`` once and records every node it makes, in the order they were made. That list,
+the *tape* (a Wengert list), is already in topological order. On later calls the traced
+function recomputes each recorded node's data in place, and ``backward()`` on what it
+returned runs the recorded VJP rules in reverse tape order: no new nodes, no sort, and
+the same rules (so the same numbers) as the eager engine.
+
+The rules are those of ``jax.jit`` and ``torch.jit.trace``:
+
+* Only ops on Values are replayed. Plain Python runs only while recording: branches on
+  data (branching on a Value warns with :class:`TraceWarning`), NumPy on ``.data``,
+  random draws, prints.
+* NumPy arrays and Values passed as arguments are *inputs*: each call brings new data.
+  Other arguments (numbers, strings, …) are *static*: a new one records a new tape.
+* A new shape, dtype or ``requires_grad`` of an input, or of a Value the function
+  closes over, records again. One tape per signature; the last 8 are kept.
+* The Values returned are the same objects on every call, refreshed in place: keep
+  ``loss.item()``, not ``loss``, from one call to the next.
+* Not for concurrent use: a traced function and what it returned belong to one thread.
+
+>>> w = Value(2.0)
+>>> @trace
+... def loss(x):
+...     return ((w * x - 1.0) ** 2).sum()
+>>> first = loss(np.array([1.0, 2.0]))          # records
+>>> again = loss(np.array([3.0, 4.0]))          # replays: same Value, new data
+>>> again is first, again.item()                # (2·3 − 1)² + (2·4 − 1)²
+(True, 74.0)
+>>> again.backward()
+>>> w.grad                                       # 2(2·3−1)·3 + 2(2·4−1)·4
+86.0
+
+Imports: ``autodiff``, ``ops``, ``value``.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import autodiff, codegen, value
+from .value import _GRAD_MODE, TraceWarning, Value, _normalize, as_data
+
+__all__ = ["trace", "TracedFunction", "Tape", "TraceWarning"]
+
+#: Tapes kept per traced function (one per signature), least recently used dropped.
+MAX_TAPES = 8
+
+
+def _data_key(data: Any) -> Any:
+    return None if type(data) is float else (data.shape, data.dtype.str)
+
+
+def _signature(position: Any, x: Any) -> tuple:
+    """What about one argument makes a recorded tape reusable (or not)."""
+    if isinstance(x, Value):
+        return ("value", x.requires_grad, _data_key(x.data))
+    if isinstance(x, np.ndarray):
+        return ("array", x.shape, x.dtype.str)
+    try:
+        hash(x)
+    except TypeError:
+        raise TypeError(
+            f"trace: argument {position!r} is a {type(x).__name__}: pass data as a NumPy "
+            f"array or a Value, settings as hashable values (numbers, strings, tuples)"
+        ) from None
+    return ("static", type(x), x)
+
+
+class Tape:
+    """One recording of a function: the nodes it made, in order, ready to replay.
+
+    Made by :class:`TracedFunction`; ``nodes`` (the recorded Values, in creation order)
+    is there to be looked at: ``[v.op.name for v in tape.nodes]``.
+    """
+
+    def __init__(self, fn: Callable, flat: Sequence[Any], n_positional: int,
+                 keywords: Sequence[str]) -> None:
+        # Inputs become fresh leaves (placeholders) so that each replay can give them new
+        # data; static arguments are passed through.
+        self._placeholders: list[tuple[int, Value]] = []
+        call = list(flat)
+        for position, x in enumerate(flat):
+            if isinstance(x, (Value, np.ndarray)):
+                is_value = isinstance(x, Value)
+                p = Value(0.0, requires_grad=is_value and x.requires_grad,
+                          name=x.name if is_value else None)
+                p.data = x.data if is_value else as_data(x, "trace")
+                self._placeholders.append((position, p))
+                call[position] = p
+        recorded: list[Value] = []
+        outer, _GRAD_MODE.tape = _GRAD_MODE.tape, recorded
+        try:
+            keyword_args = dict(zip(keywords, call[n_positional:], strict=True))
+            result = fn(*call[:n_positional], **keyword_args)
+        finally:
+            _GRAD_MODE.tape = outer
+        self.result = result
+        self.outputs = _outputs_of(result)
+        self._build(recorded)
+        self._bound: Sequence[Any] = flat
+
+    # ------------------------------------------------------------ recording
+    def _build(self, recorded: list[Value]) -> None:
+        made = {id(v) for v in recorded}
+        for out in self.outputs:
+            if id(out) not in made:
+                raise TypeError("trace: the function must return Values computed by ops "
+                                "inside it (got one made elsewhere)")
+        needed: set[int] = set()
+        stack = list(self.outputs)
+        while stack:
+            v = stack.pop()
+            if id(v) in needed or id(v) not in made:
+                continue
+            needed.add(id(v))
+            stack.extend(x for x in v._inputs if type(x) is Value)
+        nodes = [v for v in recorded if id(v) in needed]
+        frozen = [v for v in nodes if v._op is None]
+        if frozen:
+            warnings.warn(f"trace: {len(frozen)} value(s) were computed under no_grad inside "
+                          "the traced function; replays reuse their recorded data",
+                          TraceWarning, stacklevel=4)
+        self.nodes = [v for v in nodes if v._op is not None]
+        replayed = {id(v) for v in self.nodes}
+
+        # Inputs of recorded nodes that the tape does not make: placeholders, Values the
+        # function closes over (parameters), and frozen values.
+        placeholder_of = {id(p): position for position, p in self._placeholders}
+        externals: dict[int, Value] = {}
+        for v in self.nodes:
+            for x in v._inputs:
+                if type(x) is Value and id(x) not in replayed:
+                    externals.setdefault(id(x), x)
+        self._guards = [(x, x.requires_grad, _data_key(x.data)) for x in externals.values()
+                        if id(x) not in placeholder_of]
+
+        self.externals = list(externals.values())
+        self._inputs = [_replay_inputs(v) for v in self.nodes]
+        self._normalize: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
+        # Per node, [position, input, needs_fit] for each input that needs a gradient;
+        # needs_fit (does the VJP's result need reshaping or casting?) is learnt on the
+        # first backward pass: shapes are fixed for a tape.
+        self._edges = {k: [[i, x, None] for i, x in enumerate(v._inputs)
+                           if type(x) is Value and x.requires_grad]
+                       for k, v in enumerate(self.nodes) if v.requires_grad}
+        # Where the gradients of externals go: a placeholder's to the argument it stands for.
+        self._deliveries = [x for x in self.externals if x.requires_grad]
+        self._argument_of = [placeholder_of.get(id(x)) for x in self._deliveries]
+        self._hooked = (*self.nodes, *self.outputs)
+        self._hooks_checked = -1  # value.hook_registrations when _has_hooks was computed
+        self._has_hooks = True
+        self._forward_fn: Callable[[], None] | None = None
+        self._backward_fns: dict[int, Callable[[Any], list]] = {}
+        self._sources: dict[str, str] = {}
+
+    # -------------------------------------------------------------- replaying
+    def still_valid(self) -> bool:
+        """Whether the Values the function closes over kept their shapes and flags."""
+        for x, requires_grad, key in self._guards:
+            data = x.data
+            if x.requires_grad is not requires_grad or (
+                    (data.shape, data.dtype.str) != key if type(data) is np.ndarray
+                    else key is not None or type(data) is not float):
+                return False
+        return True
+
+    def replay(self, flat: Sequence[Any]) -> Any:
+        """Give the inputs their new data and recompute every recorded node."""
+        for position, p in self._placeholders:
+            x = flat[position]
+            p.data = x.data if isinstance(x, Value) else as_data(x, "trace")
+        self._bound = flat
+        if self._forward_fn is not None:
+            self._forward_fn()
+            return self.result
+        # The first replay runs the tape as data, learning which results need
+        # normalizing; then the tape is written out as code for the next ones.
+        for k, node in enumerate(self.nodes):
+            args = [x.data if type(x) is Value else x for x in self._inputs[k]]
+            params = node._params
+            out = node._op.forward(*args, **params) if params else node._op.forward(*args)
+            normal = out if type(out) is float else _normalize(out)
+            self._normalize[k] = normal is not out
+            node.data = normal
+        self._forward_fn, self._sources["forward"] = codegen.forward_code(
+            self.nodes, self.externals, self._inputs, self._normalize)
+        return self.result
+
+    def backward(self, root: Value, upstream: Any) -> None:
+        """The recorded backward pass from ``root`` (one of the outputs)."""
+        if self._hooks_checked != value.hook_registrations:
+            self._hooks_checked = value.hook_registrations
+            self._has_hooks = any(v._hooks for v in self._hooked)
+        if self._has_hooks or autodiff._FLAGS.anomaly:
+            autodiff.run_backward((root,), (upstream,))  # the general engine does those
+            return
+        code = self._backward_fns.get(id(root))
+        if code is not None:
+            try:
+                grads = code(upstream)
+            except ZeroDivisionError:  # a float VJP at a singular point: NumPy's inf/nan
+                grads = self._backward_as_data(root, upstream)
+        else:
+            grads = self._backward_as_data(root, upstream)
+            code, source = codegen.backward_code(self.nodes, self.externals, self._inputs,
+                                                 self._edges, root, self._deliveries)
+            self._backward_fns[id(root)] = code
+            self._sources[f"backward from {self._name_of(root)}"] = source
+        self._deliver(grads)
+
+    def _backward_as_data(self, root: Value, upstream: Any) -> list[Any]:
+        """The backward pass as a loop over the tape (learns which VJP results need fitting)."""
+        grads: dict[int, Any] = {id(root): upstream}
+        fit = autodiff._fit
+        for k in range(len(self.nodes) - 1, -1, -1):
+            node = self.nodes[k]
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            node.grad = g
+            args = [x.data if type(x) is Value else x for x in self._inputs[k]]
+            params = node._params or {}
+            for edge in self._edges.get(k, ()):
+                i, target, _ = edge
+                rule = node._op.vjps[i]
+                try:
+                    c = rule(g, node.data, *args, **params)
+                except ZeroDivisionError:
+                    c = autodiff._vjp_in_numpy(rule, g, node.data, args, params)
+                fitted = fit(c, target, False)
+                edge[2] = fitted is not c
+                previous = grads.get(id(target))
+                grads[id(target)] = fitted if previous is None else previous + fitted
+        return [grads.pop(id(x), None) for x in self._deliveries]
+
+    def _deliver(self, grads: list[Any]) -> None:
+        """Hand the gradients of externals on: leaves accumulate, others backpropagate."""
+        roots, upstreams = [], []
+        for j, x in enumerate(self._deliveries):
+            g = grads[j]
+            if g is None:
+                continue
+            grads[j] = None  # so the leaf may keep this array without a copy
+            position = self._argument_of[j]
+            if position is not None:
+                x = self._bound[position]
+                if not isinstance(x, Value) or not x.requires_grad:
+                    continue
+            if x._op is None and not x._hooks:
+                autodiff._store_leaf(x, g)
+            else:
+                roots.append(x)
+                upstreams.append(g)
+        if roots:
+            autodiff.run_backward(roots, upstreams)
+
+    # ------------------------------------------------------------- reading
+    def _name_of(self, v: Value) -> str:
+        k = next(k for k, node in enumerate(self.nodes) if node is v)
+        return v.name or f"v{k}"
+
+    def source(self) -> str:
+        """The Python this tape runs: its forward pass and each backward pass compiled so
+        far (code is written on the first replay and the first backward from an output).
+        """
+        order = sorted(self._sources, key=lambda k: k != "forward")
+        return "\n".join(self._sources[k] for k in order)
+
+
+def _replay_inputs(node: Value) -> tuple:
+    """A node's inputs as replay reads them: Values, and constants already converted."""
+    name = node._op.name
+    return tuple(x if type(x) is Value else as_data(x, name) for x in node._inputs)
+
+
+def _outputs_of(result: Any) -> tuple[Value, ...]:
+    outputs = result if isinstance(result, (tuple, list)) else (result,)
+    for out in outputs:
+        if not isinstance(out, Value):
+            raise TypeError(f"trace: the function must return a Value or a tuple of Values, "
+                            f"got {type(out).__name__}")
+    return tuple(outputs)
+
+
+class TracedFunction:
+    """``fn`` with its graph recorded on the first call and replayed afterwards.
+
+    ``recordings`` counts how many times ``fn`` actually ran (once per new signature);
+    ``tapes`` holds the recordings kept.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self.tapes: OrderedDict[Any, Tape] = OrderedDict()
+        self.recordings = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not _GRAD_MODE.enabled or _GRAD_MODE.tape is not None:
+            return self._fn(*args, **kwargs)  # under no_grad, or inside another recording
+        if not args and not kwargs:  # a step that closes over everything: skip the key
+            tape = self.tapes.get(())
+            if tape is not None and tape.still_valid():
+                return tape.replay(())
+            return self._record((), (), 0, ())
+        keywords = tuple(sorted(kwargs))
+        flat = (*args, *(kwargs[k] for k in keywords))
+        names = (*range(len(args)), *keywords)
+        signature = tuple(_signature(n, x) for n, x in zip(names, flat, strict=True))
+        key = (len(args), keywords, signature)
+        tape = self.tapes.get(key)
+        if tape is not None and tape.still_valid():
+            self.tapes.move_to_end(key)
+            return tape.replay(flat)
+        return self._record(key, flat, len(args), keywords)
+
+    def _record(self, key: Any, flat: tuple, n_positional: int, keywords: tuple) -> Any:
+        if key in self.tapes:
+            self._forget(key)
+        tape = Tape(self._fn, flat, n_positional, keywords)
+        self.recordings += 1
+        self.tapes[key] = tape
+        for out in tape.outputs:
+            autodiff.register_replay(out, tape.backward)
+        if len(self.tapes) > MAX_TAPES:
+            self._forget(next(iter(self.tapes)))
+        return tape.result
+
+    def _forget(self, key: Any) -> None:
+        for out in self.tapes.pop(key).outputs:
+            autodiff.unregister_replay(out)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self if instance is None else functools.partial(self, instance)
+
+    def __repr__(self) -> str:
+        return f"trace({getattr(self._fn, '__qualname__', self._fn)!r})"
+
+
+def trace(fn: Callable[..., Any]) -> TracedFunction:
+    """Record ``fn``'s graph on the first call; later calls replay it (see the module).
+
+    Use it on a training step's forward (the loss) once it works eagerly: the numbers
+    are the same, the Python work per node is a fraction.
+
+    >>> w = Value(np.array([1.0, -1.0]))
+    >>> step = trace(lambda x: (x @ w).sigmoid().sum())
+    >>> step(np.eye(2)).backward()
+    >>> step(np.eye(2)).backward()       # replayed; w's gradient accumulates as usual
+    >>> np.round(w.grad, 4), step.recordings
+    (array([0.3932, 0.3932]), 1)
+    """
+    if not callable(fn):
+        raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
+    return TracedFunction(fn)
