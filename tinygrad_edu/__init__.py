@@ -23,6 +23,7 @@ from .autodiff import (
 )
 from .io import load, save
 from .ops import OPS, Domain, Op, ShapeError
+from .trace import TraceWarning, trace
 from .training import fit
 from .value import Value, is_grad_enabled
 
@@ -32,5 +33,5 @@ __all__ = [
     "Value", "OPS", "Op", "Domain", "ShapeError", "AnomalyError", "functional", "backward",
     "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
     "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
-    "viz", "save", "load", "fit", "__version__",
+    "viz", "save", "load", "fit", "trace", "TraceWarning", "__version__",
 ]
