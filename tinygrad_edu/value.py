@@ -138,7 +138,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
-                 "_upstream", "_hooks", "__weakref__")
+                 "_upstream", "_hooks", "_mark", "__weakref__")
     # Make NumPy defer to our reflected operators: ndarray + Value -> Value.__radd__.
     __array_ufunc__ = None
 
@@ -152,6 +152,7 @@ class Value:
         self._params: dict | None = None
         self._upstream: Any = None
         self._hooks: list | None = None
+        self._mark: object = None  # where the latest topological sort left this node
 
     # ------------------------------------------------------------------ basics
     @property
@@ -492,6 +493,7 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     v.name = None
     v._upstream = None
     v._hooks = None
+    v._mark = None
     if _GRAD_MODE.enabled:
         v.requires_grad = requires
         v._op = op
