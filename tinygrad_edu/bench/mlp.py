@@ -9,7 +9,7 @@ W3 is a 784-256-10 ReLU MLP on a batch of 64 with softmax cross-entropy and one 
 step, in float32 and float64, against the same step written by hand in NumPy and
 against PyTorch on one thread.
 
-Imports: numpy, ``tinygrad_edu`` (Value, no_grad, nn),
+Imports: numpy, ``tinygrad_edu`` (Value, no_grad, nn, trace),
 ``.harness``; micrograd and torch only if present.
 """
 
@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import nn
 from ..autodiff import no_grad
+from ..trace import trace
 from ..value import Value
 from .harness import Goal, Report, compare
 
@@ -206,15 +207,20 @@ def hand_mlp_step(dtype: type) -> Callable[[], float]:
     return step
 
 
-def tinygrad_mlp_step(dtype: type) -> Callable[[], float]:
+def tinygrad_mlp_step(dtype: type, traced: bool = False) -> Callable[[], float]:
     x, _, onehot, arrays = _mlp_data(dtype)
     w1, b1, w2, b2 = params = [Value(a) for a in arrays]
     lr = dtype(0.1)
     batch = x.shape[0]
 
-    def step() -> float:
+    def loss_of() -> Value:
         logits = (x @ w1 + b1).relu() @ w2 + b2
-        loss = -(logits.log_softmax(axis=1) * onehot).sum() / batch
+        return -(logits.log_softmax(axis=1) * onehot).sum() / batch
+
+    loss_fn = trace(loss_of) if traced else loss_of
+
+    def step() -> float:
+        loss = loss_fn()
         loss.backward()
         with no_grad():
             for p in params:
@@ -254,7 +260,8 @@ def w3(report: Report, quick: bool = False) -> None:
     for dtype in (np.float32, np.float64):
         name = np.dtype(dtype).name
         systems: dict[str, Callable[[], Any]] = {
-            "hand-numpy": hand_mlp_step(dtype), "tinygrad_edu": tinygrad_mlp_step(dtype)}
+            "hand-numpy": hand_mlp_step(dtype), "tinygrad_edu": tinygrad_mlp_step(dtype),
+            "tinygrad_edu-traced": tinygrad_mlp_step(dtype, traced=True)}
         torch_fn = torch_mlp_step(dtype)
         if torch_fn is None:
             report.skipped["W3 pytorch"] = "torch is not installed"
@@ -262,6 +269,7 @@ def w3(report: Report, quick: bool = False) -> None:
             systems["pytorch-1thread"] = torch_fn
         t = compare(report, "W3", f"MLP 784-256-10 b64 {name}", systems, "hand-numpy",
                     repeats=3 if quick else 9, sample_seconds=0.02 if quick else 0.2)
-        ratio = t["tinygrad_edu"].ratio
-        report.goals.append(Goal("W3", f"{name}: ≤ 1.3× hand NumPy", f"{ratio:.2f}×",
-                                 ratio <= 1.3))
+        for system, how in (("tinygrad_edu", "eager"), ("tinygrad_edu-traced", "trace()")):
+            ratio = t[system].ratio
+            report.goals.append(Goal("W3", f"{name}, {how}: ≤ 1.3× hand NumPy",
+                                     f"{ratio:.2f}×", ratio <= 1.3))
