@@ -59,3 +59,25 @@ def test_demo_rejects_zero_iterations(capsys):
     assert main(["demo", "--iterations", "0"]) == 2
     captured = capsys.readouterr()
     assert "--iterations must be at least 1" in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("network", ["article1", "article2"])
+def test_code_prints_one_line_per_node_and_per_gradient_edge(network, capsys):
+    """``tinygrad-edu code`` prints valid Python with one forward line per op node and one
+    backward line per (node, input needing a gradient) pair, counted here independently
+    from the eager graph's topological order."""
+    from tinygrad_edu.autodiff import topological_order
+    from tinygrad_edu.value import Value
+    from tinygrad_edu.viz.articles import ARTICLES
+
+    assert main(["code", network]) == 0
+    out = capsys.readouterr().out
+    compile(out, f"<code {network}>", "exec")
+    forward, backward = out.split("def backward(")
+    loss = ARTICLES[network]()
+    nodes = [v for v in topological_order(loss) if v.op is not None]
+    edges = sum(1 for v in nodes for x in v.inputs if isinstance(x, Value) and x.requires_grad)
+    assert sum(1 for line in forward.splitlines() if ".data = v" in line) == len(nodes)
+    assert backward.count("_vjp") == edges
+    for v in nodes:
+        assert f" = {v.op.name}(" in forward
