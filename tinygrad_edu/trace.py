@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -88,6 +89,8 @@ class Tape:
         # Inputs become fresh leaves (placeholders) so that each replay can give them new
         # data; static arguments are passed through.
         self._placeholders: list[tuple[int, Value]] = []
+        self.nodes: list[Value] = []
+        self._bound: Sequence[Any] = flat
         call = list(flat)
         for position, x in enumerate(flat):
             if isinstance(x, (Value, np.ndarray)):
@@ -107,7 +110,6 @@ class Tape:
         self.result = result
         self.outputs = _outputs_of(result)
         self._build(recorded)
-        self._bound: Sequence[Any] = flat
 
     # ------------------------------------------------------------ recording
     def _build(self, recorded: list[Value]) -> None:
@@ -202,7 +204,7 @@ class Tape:
             self._hooks_checked = value.hook_registrations
             self._has_hooks = any(v._hooks for v in self._hooked)
         if self._has_hooks or autodiff._FLAGS.anomaly:
-            autodiff.run_backward((root,), (upstream,))  # the general engine does those
+            self._deliver(self._backward_by_engine(root, upstream))
             return
         code = self._backward_fns.get(id(root))
         if code is not None:
@@ -217,6 +219,33 @@ class Tape:
             self._backward_fns[id(root)] = code
             self._sources[f"backward from {self._name_of(root)}"] = source
         self._deliver(grads)
+
+    def _backward_by_engine(self, root: Value, upstream: Any) -> list[Any]:
+        """The general engine on the recorded graph (it runs hooks and anomaly checks).
+
+        It stops at the placeholders: their gradients are taken, not stored, and handed
+        to the arguments they stand for; closed-over Values get theirs from the engine.
+        """
+        placeholders = {id(p) for _, p in self._placeholders}
+        wanted = [x for x in self._deliveries if id(x) in placeholders]
+        found = autodiff.run_backward((root,), (upstream,), wanted=wanted)
+        for x in wanted:
+            x.grad = None
+        return [found.get(id(x)) for x in self._deliveries]
+
+    def release(self) -> None:
+        """Make the recorded graph an ordinary one over the last call's Value arguments,
+        so that a forgotten tape's outputs backpropagate to them through the engine.
+        """
+        for position, p in self._placeholders:
+            x = self._bound[position]
+            if isinstance(x, Value):
+                for v in self.nodes:
+                    if any(i is p for i in v._inputs):
+                        v._inputs = tuple(x if i is p else i for i in v._inputs)
+
+    def __del__(self) -> None:
+        self.release()  # its outputs may outlive it (see _weakly)
 
     def _backward_as_data(self, root: Value, upstream: Any) -> list[Any]:
         """The backward pass as a loop over the tape (learns which VJP results need fitting)."""
@@ -330,21 +359,41 @@ class TracedFunction:
         tape = Tape(self._fn, flat, n_positional, keywords)
         self.recordings += 1
         self.tapes[key] = tape
+        backward = _weakly(tape)
         for out in tape.outputs:
-            autodiff.register_replay(out, tape.backward)
+            autodiff.register_replay(out, backward)
         if len(self.tapes) > MAX_TAPES:
             self._forget(next(iter(self.tapes)))
         return tape.result
 
     def _forget(self, key: Any) -> None:
-        for out in self.tapes.pop(key).outputs:
+        tape = self.tapes.pop(key)
+        for out in tape.outputs:
             autodiff.unregister_replay(out)
+        tape.release()
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         return self if instance is None else functools.partial(self, instance)
 
     def __repr__(self) -> str:
         return f"trace({getattr(self._fn, '__qualname__', self._fn)!r})"
+
+
+def _weakly(tape: Tape) -> Callable[[Value, Any], None]:
+    """``tape.backward`` without keeping the tape alive: the engine's replay table is
+    global, and a strong reference there kept every tape (and its graph) of every
+    traced function ever made. Once the tape is gone its outputs are an ordinary graph.
+    """
+    ref = weakref.ref(tape)
+
+    def backward(root: Value, upstream: Any) -> None:
+        alive = ref()
+        if alive is None:
+            autodiff.run_backward((root,), (upstream,))
+        else:
+            alive.backward(root, upstream)
+
+    return backward
 
 
 def trace(fn: Callable[..., Any]) -> TracedFunction:
