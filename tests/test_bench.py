@@ -24,7 +24,8 @@ def tiny(monkeypatch):
 
     monkeypatch.setattr(article2, "compare", quick_compare)
     real_fwd_bwd, real_peak = graph._fwd_bwd, graph._peak_bytes
-    monkeypatch.setattr(graph, "_fwd_bwd", lambda n: real_fwd_bwd(n // 1000))
+    monkeypatch.setattr(graph, "_fwd_bwd",
+                        lambda n, collector=True: real_fwd_bwd(n // 1000, collector))
     monkeypatch.setattr(graph, "_peak_bytes", lambda n: real_peak(n // 1000))
 
 
@@ -46,16 +47,20 @@ def test_w1_and_w4_write_well_formed_json(tiny, tmp_path, capsys):
 
 
 def test_w1_systems_compute_the_same_loss():
-    """Hand NumPy and tinygrad_edu start from the article's weights: same first loss.
+    """Hand NumPy and tinygrad_edu (eager and traced) start from the article's weights.
 
     Oracle for the first loss: article II's first printed loss (issue 4), so the two
     timed systems cannot agree with each other on the wrong network.
     """
     hand, ours = article2.hand_numpy_step(), article2.tinygrad_step()
+    traced = article2.tinygrad_step(traced=True)
     assert hand() == pytest.approx(0.34794838215653723, rel=1e-15)
     assert ours() == pytest.approx(0.34794838215653723, rel=1e-15)
-    for _ in range(3):  # and stay together after updates
-        assert ours() == pytest.approx(hand(), rel=1e-12)
+    assert traced() == pytest.approx(0.34794838215653723, rel=1e-15)
+    for _ in range(3):  # and stay together after updates (recorded, data replay, code replay)
+        expected = hand()
+        assert ours() == pytest.approx(expected, rel=1e-12)
+        assert traced() == pytest.approx(expected, rel=1e-12)
 
 
 def test_unknown_workload_is_an_error(capsys):

@@ -23,7 +23,7 @@ from .autodiff import (
 )
 from .io import load, save
 from .ops import OPS, Domain, Op, ShapeError
-from .trace import TraceWarning, trace
+from .tracing import TraceWarning, trace
 from .training import fit
 from .value import Value, is_grad_enabled
 

@@ -1,6 +1,6 @@
 """A recorded tape as straight-line Python: the code autograd ran, to read and to run.
 
-:class:`tinygrad_edu.trace.Tape` writes its forward pass and its backward pass out as
+:class:`tinygrad_edu.tracing.Tape` writes its forward pass and its backward pass out as
 Python source, one line per node and one per gradient contribution, and runs that code
 on later calls. Reading it is the point of this module as much as speed: the backward
 function is the hand derivation of the tutorials, written by the op table.

@@ -37,7 +37,7 @@ Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
 
 class _GradMode(threading.local):
     enabled = True
-    #: While :func:`tinygrad_edu.trace.trace` records a function: the list every new
+    #: While :func:`tinygrad_edu.tracing.trace` records a function: the list every new
     #: node is appended to (per thread, so other threads' graphs stay out of it).
     tape: list | None = None
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..autodiff import no_grad
-from ..trace import trace
+from ..tracing import trace
 from ..value import Value
 from .harness import Goal, Report, compare, rss_bytes
 

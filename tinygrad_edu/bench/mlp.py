@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import nn
 from ..autodiff import no_grad
-from ..trace import trace
+from ..tracing import trace
 from ..value import Value
 from .harness import Goal, Report, compare
 

@@ -7,7 +7,7 @@ backpropagated once, and the tape's generated source is printed: the forward pas
 the backward pass, in which every line is one VJP rule of the op table — the hand
 derivation of the tutorial, written out by the engine.
 
-Owns argument parsing only; the code comes from :mod:`tinygrad_edu.trace`.
+Owns argument parsing only; the code comes from :mod:`tinygrad_edu.tracing`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``code``; returns the exit code."""
-    from ..trace import trace
+    from ..tracing import trace
     from ..viz.articles import ARTICLES
 
     loss_fn = trace(ARTICLES[args.network])

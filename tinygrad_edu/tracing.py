@@ -56,6 +56,11 @@ __all__ = ["trace", "TracedFunction", "Tape", "TraceWarning"]
 #: Tapes kept per traced function (one per signature), least recently used dropped.
 MAX_TAPES = 8
 
+#: Longer tapes are replayed as data (a loop over the nodes) and never written out as
+#: code: compiling Python costs about 25 µs a line, so a 10⁵-node scalar graph would take
+#: seconds to compile before its first fast step.
+MAX_CODE_NODES = 10_000
+
 
 def _data_key(data: Any) -> Any:
     return None if type(data) is float else (data.shape, data.dtype.str)
@@ -182,6 +187,8 @@ class Tape:
             x = flat[position]
             p.data = x.data if isinstance(x, Value) else as_data(x, "trace")
         self._bound = flat
+        for out in self.outputs:  # fresh, as eager outputs are (a pass may not reach one)
+            out.grad = None
         if self._forward_fn is not None:
             self._forward_fn()
             return self.result
@@ -194,8 +201,9 @@ class Tape:
             normal = out if type(out) is float else _normalize(out)
             self._normalize[k] = normal is not out
             node.data = normal
-        self._forward_fn, self._sources["forward"] = codegen.forward_code(
-            self.nodes, self.externals, self._inputs, self._normalize)
+        if len(self.nodes) <= MAX_CODE_NODES:
+            self._forward_fn, self._sources["forward"] = codegen.forward_code(
+                self.nodes, self.externals, self._inputs, self._normalize)
         return self.result
 
     def backward(self, root: Value, upstream: Any) -> None:
@@ -214,6 +222,9 @@ class Tape:
                 grads = self._backward_as_data(root, upstream)
         else:
             grads = self._backward_as_data(root, upstream)
+            if len(self.nodes) > MAX_CODE_NODES:
+                self._deliver(grads)
+                return
             code, source = codegen.backward_code(self.nodes, self.externals, self._inputs,
                                                  self._edges, root, self._deliveries)
             self._backward_fns[id(root)] = code
