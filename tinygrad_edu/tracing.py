@@ -18,6 +18,9 @@ The rules are those of ``jax.jit`` and ``torch.jit.trace``:
   Other arguments (numbers, strings, …) are *static*: a new one records a new tape.
 * A new shape, dtype or ``requires_grad`` of an input, or of a Value the function
   closes over, records again. One tape per signature; the last 8 are kept.
+* Values the function closes over (parameters) are held by the tape, not looked up by
+  name: update them in place (``w.data -= lr * w.grad``), or pass them as arguments.
+  Rebinding the name to a new Value (``w = Value(...)``) is not seen by the tape.
 * The Values returned are the same objects on every call, refreshed in place: keep
   ``loss.item()``, not ``loss``, from one call to the next.
 * Not for concurrent use: a traced function and what it returned belong to one thread.
