@@ -378,27 +378,31 @@ def backward(root: Value, gradient: Any = None) -> None:
             "backward: this Value does not depend on any Value with requires_grad=True "
             "(was it computed under no_grad, or from constants only?)"
         )
-    replay = _REPLAYS.get(id(root)) if _REPLAYS else None
-    if replay is not None and replay[0]() is root:
-        replay[1](root, upstream)  # an output of a traced function: its recorded pass
+    entry = _REPLAYS.get(id(root)) if _REPLAYS else None
+    replayer = entry[1]() if entry is not None and entry[0]() is root else None
+    if replayer is not None:
+        replayer.backward(root, upstream)  # an output of a traced function: its tape
+        _FLAGS.last_root = entry[0]
     else:
         run_backward((root,), (upstream,))
-    _FLAGS.last_root = weakref.ref(root)
+        _FLAGS.last_root = weakref.ref(root)
 
 
-#: id(output of a traced function) -> (weak reference to it, its tape's backward).
-_REPLAYS: dict[int, tuple[weakref.ref, Callable[[Value, Any], None]]] = {}
+#: id(output of a traced function) -> (weak reference to it, weak reference to its tape).
+#: Weak both ways: the table is global, and must keep neither graphs nor tapes alive.
+_REPLAYS: dict[int, tuple[weakref.ref, weakref.ref]] = {}
 
 
-def register_replay(output: Value, backward_fn: Callable[[Value, Any], None]) -> None:
-    """Make ``output.backward()`` call ``backward_fn(output, upstream)`` (used by trace)."""
+def register_replay(output: Value, replayer: Any) -> None:
+    """Make ``output.backward()`` call ``replayer.backward(output, upstream)`` while the
+    replayer (a traced function's tape) is alive; the general engine runs otherwise."""
     key = id(output)
 
     def forget(ref: weakref.ref) -> None:
         if _REPLAYS.get(key, (None,))[0] is ref:
             del _REPLAYS[key]
 
-    _REPLAYS[key] = (weakref.ref(output, forget), backward_fn)
+    _REPLAYS[key] = (weakref.ref(output, forget), weakref.ref(replayer))
 
 
 def unregister_replay(output: Value) -> None:

@@ -202,7 +202,11 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, .
 def _expand_reduced(g: Any, in_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Broadcast a reduction's upstream gradient back to the reduced input's shape."""
     if type(g) is float and in_shape != ():
-        return np.full(in_shape, g)  # a full reduction's gradient: faster than broadcast_to
+        # A full reduction's gradient. empty + fill: half of np.full's time on the small
+        # arrays of the articles' networks, a third of broadcast_to's.
+        filled = np.empty(in_shape)
+        filled.fill(g)
+        return filled
     if not keepdims and in_shape != ():
         axes = _normalize_axis(axis, len(in_shape))
         kept_shape = tuple(1 if i in axes else n for i, n in enumerate(in_shape))
@@ -391,6 +395,8 @@ def _raw_matrices(g: Any, x: Any, y: Any) -> bool:
 
 
 def _matmul_vjp_x(g, out, x, y):
+    if type(y) is np.ndarray and y.ndim == 2 and type(g) is np.ndarray and type(x) is np.ndarray:
+        return np.matmul(g, y.T)  # plain matrices, the common case: no helper calls
     if _raw_matrices(g, x, y):
         return np.matmul(g, y.swapaxes(-1, -2))  # raw matrices: skip the op dispatch
     xs, ys = shape_of(x), shape_of(y)
@@ -405,6 +411,9 @@ def _matmul_vjp_x(g, out, x, y):
 
 
 def _matmul_vjp_y(g, out, x, y):
+    if type(x) is np.ndarray and x.ndim == 2 and type(g) is np.ndarray and type(y) is np.ndarray \
+            and y.ndim == 2:
+        return np.matmul(x.T, g)
     if _raw_matrices(g, x, y):
         return np.matmul(x.swapaxes(-1, -2), g)  # raw matrices: skip the op dispatch
     xs, ys = shape_of(x), shape_of(y)

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import functools
 import warnings
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -259,7 +258,7 @@ class Tape:
                         v._inputs = tuple(x if i is p else i for i in v._inputs)
 
     def __del__(self) -> None:
-        self.release()  # its outputs may outlive it (see _weakly)
+        self.release()  # its outputs may outlive it (the engine holds tapes weakly)
 
     def _backward_as_data(self, root: Value, upstream: Any) -> list[Any]:
         """The backward pass as a loop over the tape (learns which VJP results need fitting)."""
@@ -373,9 +372,8 @@ class TracedFunction:
         tape = Tape(self._fn, flat, n_positional, keywords)
         self.recordings += 1
         self.tapes[key] = tape
-        backward = _weakly(tape)
         for out in tape.outputs:
-            autodiff.register_replay(out, backward)
+            autodiff.register_replay(out, tape)
         if len(self.tapes) > MAX_TAPES:
             self._forget(next(iter(self.tapes)))
         return tape.result
@@ -391,23 +389,6 @@ class TracedFunction:
 
     def __repr__(self) -> str:
         return f"trace({getattr(self._fn, '__qualname__', self._fn)!r})"
-
-
-def _weakly(tape: Tape) -> Callable[[Value, Any], None]:
-    """``tape.backward`` without keeping the tape alive: the engine's replay table is
-    global, and a strong reference there kept every tape (and its graph) of every
-    traced function ever made. Once the tape is gone its outputs are an ordinary graph.
-    """
-    ref = weakref.ref(tape)
-
-    def backward(root: Value, upstream: Any) -> None:
-        alive = ref()
-        if alive is None:
-            autodiff.run_backward((root,), (upstream,))
-        else:
-            alive.backward(root, upstream)
-
-    return backward
 
 
 def trace(fn: Callable[..., Any]) -> TracedFunction:

@@ -429,8 +429,10 @@ class Value:
 def _autodiff():
     """The autodiff module (it imports this one, so it is looked up when first needed;
     an ``import`` statement here would run the import machinery on every backward)."""
-    name = f"{__package__}.autodiff"
-    return sys.modules[name] if name in sys.modules else importlib.import_module(name)
+    return sys.modules.get(_AUTODIFF) or importlib.import_module(_AUTODIFF)
+
+
+_AUTODIFF = f"{__package__}.autodiff"
 
 
 def _axis_params(axis: Any, keepdims: bool) -> dict:
