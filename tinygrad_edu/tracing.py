@@ -65,7 +65,7 @@ MAX_CODE_NODES = 10_000
 
 
 def _data_key(data: Any) -> Any:
-    return None if type(data) is float else (data.shape, data.dtype.str)
+    return None if type(data) is float else (data.shape, data.dtype)
 
 
 def _signature(position: Any, x: Any) -> tuple:
@@ -177,9 +177,12 @@ class Tape:
         """Whether the Values the function closes over kept their shapes and flags."""
         for x, requires_grad, key in self._guards:
             data = x.data
-            if x.requires_grad is not requires_grad or (
-                    (data.shape, data.dtype.str) != key if type(data) is np.ndarray
-                    else key is not None or type(data) is not float):
+            if x.requires_grad is not requires_grad:
+                return False
+            if type(data) is np.ndarray:
+                if key is None or data.shape != key[0] or data.dtype != key[1]:
+                    return False
+            elif key is not None or type(data) is not float:
                 return False
         return True
 
