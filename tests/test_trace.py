@@ -583,3 +583,67 @@ def test_tapes_past_the_code_size_limit_replay_as_data(monkeypatch):
         _same(w.grad, w_eager.grad)
     (tape,) = f.tapes.values()
     assert len(tape.nodes) > 3 and tape.source() == ""
+
+
+@pytest.mark.parametrize("loss_name", ["mse", "half_sse", "bce", "bce_with_logits", "hinge"])
+def test_losses_see_each_calls_targets(loss_name):
+    # Differential test against eager, with targets that change every call: a loss that
+    # read its target's .data would replay the first call's targets.
+    from tinygrad_edu import losses
+
+    loss = getattr(losses, loss_name)
+    w = Value(np.array([[0.4], [-0.7]]))
+    f = trace(lambda x, t: loss((x @ w).sigmoid(), t))
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x = rng.normal(size=(5, 2))
+        t = rng.choice([-1.0, 1.0] if loss_name == "hinge" else [0.0, 1.0], size=(5, 1))
+        w.grad = None
+        out = f(x, t)
+        out.backward()
+        w_eager = Value(w.data.copy())
+        expected = loss((x @ w_eager).sigmoid(), t)
+        expected.backward()
+        _same(out.data, expected.data)
+        _same(w.grad, w_eager.grad)
+    assert f.recordings == 1
+
+
+def test_cross_entropy_traced_with_one_hot_targets_equals_integer_labels_eagerly():
+    # Oracle: eager cross_entropy with integer labels; and closed form for the gradient,
+    # (softmax(z) − onehot)/n with respect to the logits z = x @ w.
+    from tinygrad_edu import losses
+
+    w = Value(np.array([[0.2, -0.1, 0.4], [0.3, 0.5, -0.6]]))
+    f = trace(lambda x, onehot: losses.cross_entropy(x @ w, onehot))
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = rng.normal(size=(6, 2))
+        labels = rng.integers(0, 3, size=6)
+        w.grad = None
+        out = f(x, np.eye(3)[labels])
+        out.backward()
+        w_eager = Value(w.data.copy())
+        expected = losses.cross_entropy(x @ w_eager, labels)
+        expected.backward()
+        _same(out.data, expected.data)
+        _same(w.grad, w_eager.grad)
+        z = x @ w.data
+        softmax = np.exp(z - z.max(1, keepdims=True))
+        softmax /= softmax.sum(1, keepdims=True)
+        _same(w.grad, x.T @ (softmax - np.eye(3)[labels]) / 6)
+
+
+def test_integer_array_argument_is_a_type_error():
+    f = trace(lambda x: (x * 2.0).sum())
+    with pytest.raises(TypeError, match="trace: argument 0 is a int64 array.*one-hot"):
+        f(np.arange(3))
+
+
+def test_cross_entropy_refuses_integer_labels_given_as_a_value_while_tracing():
+    from tinygrad_edu import losses
+
+    w = Value(np.ones((2, 3)))
+    f = trace(lambda x, y: losses.cross_entropy(x @ w, y))
+    with pytest.raises(TypeError, match="cross_entropy: integer labels inside trace"):
+        f(np.ones((2, 2)), Value(np.array([0.0, 2.0])))

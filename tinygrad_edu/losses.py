@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .value import Value
+from .value import Value, is_tracing
 
 __all__ = ["mse", "half_sse", "bce", "bce_with_logits", "cross_entropy", "hinge", "BCE_EPS"]
 
@@ -48,13 +48,17 @@ def _as_output(x: Any, where: str) -> Value:
 
 
 def _targets(target: Any, shape: tuple[int, ...], where: str) -> Any:
-    t = target.data if isinstance(target, Value) else target
-    t = t if isinstance(t, float) else np.asarray(t, dtype=np.float64)
-    if np.shape(t) != shape:
+    # A Value target stays a Value: the loss is then ops on it, which trace() replays
+    # with each call's targets (its data taken here would be frozen in the tape).
+    if isinstance(target, Value):
+        t = target
+    else:
+        t = target if isinstance(target, float) else np.asarray(target, dtype=np.float64)
+    if np.shape(t.data if isinstance(t, Value) else t) != shape:
         # Broadcasting a (n,) target against an (n, 1) output would silently build an
         # (n, n) matrix of differences: refuse anything but equal shapes.
-        raise ValueError(f"{where}: output shape {shape} and target shape {np.shape(t)} "
-                         f"must be equal")
+        raise ValueError(f"{where}: output shape {shape} and target shape "
+                         f"{np.shape(t.data if isinstance(t, Value) else t)} must be equal")
     return t
 
 
@@ -125,14 +129,25 @@ def bce_with_logits(logits: Value, target: Any) -> Value:
 
 
 def cross_entropy(logits: Value, labels: Any) -> Value:
-    """Softmax cross-entropy from logits of shape (n, classes) and integer labels (n,).
+    """Softmax cross-entropy from logits of shape (n, classes) and integer labels (n,),
+    or target probabilities (n, classes) such as one-hot rows.
 
-    −mean over rows of log_softmax(z)[i, labelᵢ]; the gradient is (softmax(z) − onehot)/n.
+    −mean over rows of log_softmax(z)[i, labelᵢ] (for probabilities p: −mean over rows
+    of Σⱼ pᵢⱼ·log_softmax(z)ᵢⱼ); the gradient is (softmax(z) − onehot)/n.
 
     >>> round(cross_entropy(Value([[0.0, 0.0]]), [1]).data, 6)   # −log ½
     0.693147
+    >>> round(cross_entropy(Value([[0.0, 0.0]]), [[0.0, 1.0]]).data, 6)
+    0.693147
     """
     logits = _as_output(logits, "cross_entropy")
+    if np.ndim(labels.data if isinstance(labels, Value) else labels) == 2:
+        targets = _targets(labels, logits.shape, "cross_entropy")
+        return -(logits.log_softmax(axis=1) * targets).sum() * (1.0 / logits.shape[0])
+    if isinstance(labels, Value) and is_tracing():
+        raise TypeError("cross_entropy: integer labels inside trace() become an index that "
+                        "every replay would reuse; pass one-hot targets of shape "
+                        "(n, classes) instead (np.eye(classes)[labels])")
     y = np.asarray(labels.data if isinstance(labels, Value) else labels)
     if logits.ndim != 2 or y.shape != (logits.shape[0],):
         raise ValueError(f"cross_entropy: logits must be (n, classes) and labels (n,), got "

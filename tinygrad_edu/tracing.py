@@ -73,6 +73,12 @@ def _signature(position: Any, x: Any) -> tuple:
     if isinstance(x, Value):
         return ("value", x.requires_grad, _data_key(x.data))
     if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "f":
+            # An input becomes a float Value; integer data (labels, indices) is used as
+            # NumPy, which runs once: replays would silently reuse the first call's.
+            raise TypeError(
+                f"trace: argument {position!r} is a {x.dtype} array; inputs must be float "
+                f"data (for class labels pass one-hot rows, np.eye(classes)[labels])")
         return ("array", x.shape, x.dtype.str)
     try:
         hash(x)

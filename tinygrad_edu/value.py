@@ -28,8 +28,8 @@ import numpy as np
 from . import ops
 from .ops import Op, ShapeError, shape_of
 
-__all__ = ["Value", "apply", "is_grad_enabled", "set_grad_enabled", "as_data", "ShapeError",
-           "TraceWarning"]
+__all__ = ["Value", "apply", "is_grad_enabled", "is_tracing", "set_grad_enabled", "as_data",
+           "ShapeError", "TraceWarning"]
 
 Data = float | np.ndarray
 Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
@@ -56,6 +56,18 @@ def is_grad_enabled() -> bool:
     True
     """
     return _GRAD_MODE.enabled
+
+
+def is_tracing() -> bool:
+    """Whether :func:`tinygrad_edu.trace` is recording a function in this thread.
+
+    Code that reads a Value's ``.data`` to decide something (an index, a branch) can
+    ask: such decisions are frozen into the recording.
+
+    >>> is_tracing()
+    False
+    """
+    return _GRAD_MODE.tape is not None
 
 
 def set_grad_enabled(enabled: bool) -> bool:
