@@ -177,6 +177,13 @@ class Tape:
         self._forward_fn: Callable[[], None] | None = None
         self._backward_fns: dict[int, Callable[[Any], list]] = {}
         self._sources: dict[str, str] = {}
+        # Where each placeholder of a Value argument sits in the recorded graph, so that
+        # every call can put the argument itself there (see _wire).
+        self._uses = [(position, p, [(v, [i for i, x in enumerate(v._inputs) if x is p])
+                                     for v in self.nodes if any(x is p for x in v._inputs)])
+                      for position, p in self._placeholders]
+        self._wired: list[Any] = [p for _, p in self._placeholders]
+        self._wire(self._bound)
 
     # -------------------------------------------------------------- replaying
     def still_valid(self) -> bool:
@@ -198,6 +205,7 @@ class Tape:
             x = flat[position]
             p.data = x.data if isinstance(x, Value) else as_data(x, "trace")
         self._bound = flat
+        self._wire(flat)
         for out in self.outputs:  # fresh, as eager outputs are (a pass may not reach one)
             out.grad = None
         if self._forward_fn is not None:
@@ -223,7 +231,7 @@ class Tape:
             self._hooks_checked = value.hook_registrations
             self._has_hooks = any(v._hooks for v in self._hooked)
         if self._has_hooks or autodiff._FLAGS.anomaly:
-            self._deliver(self._backward_by_engine(root, upstream))
+            self._backward_by_engine(root, upstream)
             return
         code = self._backward_fns.get(id(root))
         if code is not None:
@@ -242,32 +250,32 @@ class Tape:
             self._sources[f"backward from {self._name_of(root)}"] = source
         self._deliver(grads)
 
-    def _backward_by_engine(self, root: Value, upstream: Any) -> list[Any]:
+    def _backward_by_engine(self, root: Value, upstream: Any) -> None:
         """The general engine on the recorded graph (it runs hooks and anomaly checks).
 
-        It stops at the placeholders: their gradients are taken, not stored, and handed
-        to the arguments they stand for; closed-over Values get theirs from the engine.
+        The graph holds this call's Value arguments (see ``_wire``), so the engine
+        stores every gradient itself, as in an eager backward pass.
         """
-        placeholders = {id(p) for _, p in self._placeholders}
-        wanted = [x for x in self._deliveries if id(x) in placeholders]
-        found = autodiff.run_backward((root,), (upstream,), wanted=wanted)
-        for x in wanted:
-            x.grad = None
-        return [found.get(id(x)) for x in self._deliveries]
+        autodiff.run_backward((root,), (upstream,))
 
-    def release(self) -> None:
-        """Make the recorded graph an ordinary one over the last call's Value arguments,
-        so that a forgotten tape's outputs backpropagate to them through the engine.
+    def _wire(self, flat: Sequence[Any]) -> None:
+        """Put this call's Value arguments in the recorded graph where their placeholders
+        were, so that the general engine reaches them: ``grad(out, x)``, ``jacobian``,
+        hooks and ``viz`` on an argument see it (with the placeholder, ``grad`` gave
+        zeros), and outputs that outlive the tape still backpropagate to it.
+
+        The replay itself keeps reading the placeholders (the compiled code holds them).
         """
-        for position, p in self._placeholders:
-            x = self._bound[position]
-            if isinstance(x, Value):
-                for v in self.nodes:
-                    if any(i is p for i in v._inputs):
-                        v._inputs = tuple(x if i is p else i for i in v._inputs)
-
-    def __del__(self) -> None:
-        self.release()  # its outputs may outlive it (the engine holds tapes weakly)
+        for j, (position, _, uses) in enumerate(self._uses):
+            x = flat[position]
+            if not isinstance(x, Value) or x is self._wired[j]:
+                continue
+            self._wired[j] = x
+            for v, at in uses:
+                inputs = list(v._inputs)
+                for i in at:
+                    inputs[i] = x
+                v._inputs = tuple(inputs)
 
     def _backward_as_data(self, root: Value, upstream: Any) -> list[Any]:
         """The backward pass as a loop over the tape (learns which VJP results need fitting)."""
@@ -391,7 +399,6 @@ class TracedFunction:
         tape = self.tapes.pop(key)
         for out in tape.outputs:
             autodiff.unregister_replay(out)
-        tape.release()
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         return self if instance is None else functools.partial(self, instance)
