@@ -4,11 +4,15 @@ Each test names its oracle: the same function run eagerly (a fresh graph per cal
 closed form, or central differences in float64 (``check.numerical_grad``).
 """
 
-import numpy as np
+import warnings
 
+import numpy as np
+import pytest
+
+import tinygrad_edu.functional as F
 from tinygrad_edu import Value, grad, jacobian
 from tinygrad_edu.check import numerical_grad
-from tinygrad_edu.tracing import trace
+from tinygrad_edu.tracing import TraceWarning, trace
 
 
 def test_grad_with_respect_to_a_value_argument_is_not_zero():
@@ -42,3 +46,26 @@ def test_hook_on_a_value_argument_sees_its_gradient():
         traced(x).backward()
         np.testing.assert_array_equal(seen[0], 2 * data)
         np.testing.assert_array_equal(x.grad, 2 * data)
+
+
+def test_comparing_a_value_while_recording_warns():
+    # Oracle: the eager function. A comparison gives NumPy booleans, so a traced
+    # `if x > 0` is fixed at recording: replays give x·0.5 where eager gives x·2.
+    # That cannot be replayed correctly; it must at least warn (it was silent).
+    def fn(x):
+        return x * 2.0 if x > 0 else x * 0.5
+
+    traced = trace(fn)
+    with pytest.warns(TraceWarning, match="compared"):
+        traced(Value(-1.0))
+    assert fn(Value(3.0)).item() == 6.0  # eager: the other branch
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # replays run no Python: no new warning
+        assert traced(Value(3.0)).item() == 1.5  # the recorded branch, as documented
+
+
+def test_where_mask_from_a_comparison_warns():
+    # Oracle: as above; F.where(x > 0, ...) freezes the mask made on the first call.
+    traced = trace(lambda x: F.where(x > 0, x, 0.0).sum())
+    with pytest.warns(TraceWarning, match="compared"):
+        traced(np.array([1.0, -1.0]))

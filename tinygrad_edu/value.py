@@ -214,11 +214,7 @@ class Value:
         return self.item()
 
     def __bool__(self) -> bool:
-        if _GRAD_MODE.tape is not None:
-            warnings.warn(
-                "trace: Python branched on a Value's data while recording; every replay "
-                "takes the branch taken now (make the branch an op, or do not trace this)",
-                TraceWarning, stacklevel=2)
+        _warn_if_tracing("branched on")
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -320,21 +316,27 @@ class Value:
 
     # Comparisons give plain NumPy booleans: they are not differentiable.
     def __lt__(self, other: Operand):
+        _warn_if_tracing("compared")
         return np.less(self.data, as_data(other, "<"))
 
     def __le__(self, other: Operand):
+        _warn_if_tracing("compared")
         return np.less_equal(self.data, as_data(other, "<="))
 
     def __gt__(self, other: Operand):
+        _warn_if_tracing("compared")
         return np.greater(self.data, as_data(other, ">"))
 
     def __ge__(self, other: Operand):
+        _warn_if_tracing("compared")
         return np.greater_equal(self.data, as_data(other, ">="))
 
     def __eq__(self, other: object):  # type: ignore[override]
+        _warn_if_tracing("compared")
         return np.equal(self.data, as_data(other, "=="))
 
     def __ne__(self, other: object):  # type: ignore[override]
+        _warn_if_tracing("compared")
         return np.not_equal(self.data, as_data(other, "!="))
 
     __hash__ = object.__hash__  # identity, so Values can key dicts and sets
@@ -521,6 +523,16 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     if _GRAD_MODE.tape is not None:
         _GRAD_MODE.tape.append(v)
     return v
+
+
+def _warn_if_tracing(what: str) -> None:
+    # A comparison gives plain NumPy (not a Value), so `if x > 0:` or a where() mask
+    # made from it is fixed at recording time, like a branch on `bool(x)`.
+    if _GRAD_MODE.tape is not None:
+        warnings.warn(
+            f"trace: Python {what} a Value's data while recording; every replay reuses "
+            "what it gave now (make it an op, or do not trace this)",
+            TraceWarning, stacklevel=3)
 
 
 _new_value = object.__new__  # Value has no __new__ of its own; skip the lookup
