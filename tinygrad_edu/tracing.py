@@ -12,8 +12,9 @@ the same rules (so the same numbers) as the eager engine.
 The rules are those of ``jax.jit`` and ``torch.jit.trace``:
 
 * Only ops on Values are replayed. Plain Python runs only while recording: branches on
-  data (branching on a Value warns with :class:`TraceWarning`), NumPy on ``.data``,
-  random draws, prints.
+  data, comparisons (``x > 0`` gives NumPy booleans, so a ``where`` mask made from one is
+  fixed too; comparing or branching on a Value warns with :class:`TraceWarning`), NumPy
+  on ``.data``, random draws, prints.
 * NumPy arrays and Values passed as arguments are *inputs*: each call brings new data.
   Other arguments (numbers, strings, …) are *static*: a new one records a new tape.
 * A new shape, dtype or ``requires_grad`` of an input, or of a Value the function
