@@ -251,3 +251,9 @@ def test_scalar_mlp_gradients_match_central_differences():
 def test_scalar_neuron_rejects_wrong_input_count():
     with pytest.raises(ValueError, match="expected 3 inputs, got 2"):
         nn.scalar.Neuron(3, rng=0)([1.0, 2.0])
+
+
+@pytest.mark.parametrize("sizes", [(2, 0), (0, 3)])
+def test_scalar_layer_rejects_empty_sizes(sizes):
+    with pytest.raises(ValueError, match="Layer: sizes must be positive"):
+        nn.scalar.Layer(*sizes)

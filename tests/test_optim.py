@@ -186,3 +186,10 @@ def test_bad_hyperparameters_are_refused():
         optim.Adam([])
     with pytest.raises(TypeError, match="parameter 0 is ndarray"):
         optim.SGD([np.ones(2)], lr=0.1)
+
+
+def test_the_same_parameter_twice_is_an_error_naming_both_positions():
+    # Listed twice it would get two updates per step.
+    w = Value(1.0)
+    with pytest.raises(ValueError, match="SGD: parameter 2 is the same Value as parameter 0"):
+        optim.SGD([w, Value(2.0), w], lr=0.1)

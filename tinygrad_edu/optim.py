@@ -38,10 +38,15 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        seen: dict[int, int] = {}
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is "
                                 f"{type(p).__name__}, not a Value")
+            if id(p) in seen:  # it would be updated twice per step
+                raise ValueError(f"{type(self).__name__}: parameter {i} is the same Value "
+                                 f"as parameter {seen[id(p)]}")
+            seen[id(p)] = i
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
         self.steps = 0
 

@@ -72,6 +72,9 @@ class Layer(Module):
 
     def __init__(self, n_inputs: int, n_outputs: int, activation: str | None = "relu",
                  rng: np.random.Generator | int | None = None):
+        if int(n_inputs) < 1 or int(n_outputs) < 1:
+            raise ValueError(f"Layer: sizes must be positive, got n_inputs={n_inputs}, "
+                             f"n_outputs={n_outputs}")
         gen = _default_rng(rng)
         self.neurons = [Neuron(n_inputs, activation, gen) for _ in range(int(n_outputs))]
 
