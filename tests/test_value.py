@@ -153,6 +153,16 @@ def test_indexing_basic_and_integer_arrays():
     np.testing.assert_array_equal(x.grad, [[0, 1, 1], [2, 0, 0]])
 
 
+def test_empty_list_index_selects_nothing_as_in_numpy():
+    # Oracle: NumPy's own x[[]] (shape (0, 3) for a (2, 3) array); nothing selected, so
+    # the gradient through it is zero.
+    x = Value(np.arange(6.0).reshape(2, 3))
+    y = x[[]]
+    assert y.shape == np.arange(6.0).reshape(2, 3)[[]].shape == (0, 3)
+    (y.sum() + x.sum()).backward()
+    np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
+
+
 def test_functional_mirror_and_composites():
     x = Value(np.array([[1.0, 2.0], [3.0, 4.0]]))
     np.testing.assert_allclose(F.mean(x).data, 2.5)

@@ -465,6 +465,8 @@ def _freeze_index(index: Any) -> Any:
         index = index.data
     if isinstance(index, (list, np.ndarray)):
         arr = np.asarray(index)
+        if arr.size == 0 and arr.dtype.kind == "f":
+            return arr.astype(np.intp)  # [] selects nothing, as in NumPy (not a float index)
         if arr.dtype.kind == "f":
             raise TypeError(f"getitem: indices must be integers or booleans, got dtype {arr.dtype}")
         return arr
