@@ -164,6 +164,30 @@ def test_saved_file_gets_the_permissions_of_an_ordinary_new_file(tmp_path):
     assert (tmp_path / "w.npz").stat().st_mode == ordinary.stat().st_mode
 
 
+def test_overwriting_keeps_the_old_files_permissions(tmp_path):
+    # oracle: the mode set on the existing file by chmod, as writing it in place would keep
+    path = tmp_path / "w.npz"
+    io.save(nn.Linear(2, 2, rng=0), path)
+    os.chmod(path, 0o640)
+    io.save(nn.Linear(2, 2, rng=1), path)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_member_declaring_an_enormous_shape_is_a_weights_error(tmp_path):
+    # A crafted archive: a valid .npy header for 10^15 float64s (8 PB), no data behind it.
+    import zipfile
+
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**15,)}
+    path = tmp_path / "w.npz"
+    with zipfile.ZipFile(path, "w") as archive, archive.open("weight.npy", "w") as member:
+        np.lib.format.write_array_header_1_0(member, header)
+    model = nn.Linear(2, 2, rng=0)
+    before = snapshot(model)
+    with pytest.raises(io.WeightsError, match="not a readable .npz"):
+        io.load(model, path)
+    assert_same(model, before)
+
+
 def test_any_parameter_name_round_trips(tmp_path):
     # np.savez(file, **arrays) collides with its own ``file`` argument; names are data
     class Named(nn.Module):

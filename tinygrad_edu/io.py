@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
 import zipfile
 from pathlib import Path
@@ -104,6 +105,8 @@ def save(model: Any, path: str | os.PathLike) -> Path:
             _write_npz(f, arrays)
             f.flush()
             os.fsync(f.fileno())
+        with contextlib.suppress(OSError):  # overwriting keeps the old file's permissions
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
     except BaseException:
         # Whatever went wrong, the destination is untouched; remove our partial file.
@@ -151,7 +154,8 @@ def load(model: Any, path: str | os.PathLike) -> Any:
             arrays = {name: archive[name] for name in archive.files}
     except WeightsError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, MemoryError) as error:
+        # MemoryError: a damaged or crafted member header can declare an enormous shape.
         raise WeightsError(f"load: {path} is not a readable .npz weights file "
                            f"({type(error).__name__}: {error})") from error
     load_state_dict(model, arrays, source=str(path))
