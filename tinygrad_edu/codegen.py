@@ -159,7 +159,7 @@ def backward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Se
             assigned.add(id(x))
             reached.add(id(x))
     head = [f"def backward({names.grad(root)}):"]
-    head += [f"    {names.data(v)} = {names.obj(v)}.data" for v in read.values()]
+    head += _reads(names, list(read.values()))
     results = [names.grad(x) if id(x) in assigned else "None" for x in deliveries]
     lines = head + body + [f"    return [{', '.join(results)}]"]
     return _compile(lines, names.namespace, "backward")
