@@ -647,3 +647,63 @@ def test_cross_entropy_refuses_integer_labels_given_as_a_value_while_tracing():
     f = trace(lambda x, y: losses.cross_entropy(x @ w, y))
     with pytest.raises(TypeError, match="cross_entropy: integer labels inside trace"):
         f(np.ones((2, 2)), Value(np.array([0.0, 2.0])))
+
+
+def test_rebinding_a_closed_over_parameter_records_again_and_matches_eager():
+    # Differential test against eager, with the functional-style update w = Value(...)
+    # that replaces the Value the function reads: the tape must not keep the old one.
+    def make(w):
+        def loss():
+            return ((w * w) - 0.5).sum()
+
+        def rebind(new):
+            nonlocal w
+            w = new
+
+        return loss, rebind, lambda: w
+
+    start = np.array([1.0, -1.0])
+    loss, rebind, current = make(Value(start))
+    traced = trace(loss)
+    eager_w = Value(start)
+    with pytest.warns(TraceWarning, match="'w' names a different Value"):
+        for _ in range(3):
+            out = traced()
+            out.backward()
+            rebind(Value(current().data - 0.1 * current().grad))
+            eager = ((eager_w * eager_w) - 0.5).sum()
+            eager.backward()
+            _same(out.data, eager.data)
+            eager_w = Value(eager_w.data - 0.1 * eager_w.grad)
+    _same(current().data, eager_w.data)
+    assert traced.recordings == 3
+
+
+def test_rebinding_a_global_parameter_is_noticed_too():
+    # Oracle: closed form, w ← w − 0.1·2w = 0.8·w per step, loss Σw².
+    namespace = {"Value": Value, "np": np}
+    exec("w = Value(np.array([1.0, 2.0]))\ndef loss():\n    return (w * w).sum()\n", namespace)
+    traced = trace(namespace["loss"])
+    with pytest.warns(TraceWarning, match="'w' names a different Value"):
+        for step in range(3):
+            out = traced()
+            _same(out.data, 5.0 * 0.64**step)
+            out.backward()
+            w = namespace["w"]
+            namespace["w"] = Value(w.data - 0.1 * w.grad)
+
+
+def test_in_place_updates_replay_without_recording_again():
+    # The documented way: the same Value, new data. Oracle: closed form as above.
+    w = Value(np.array([1.0, 2.0]))
+    traced = trace(lambda: (w * w).sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for step in range(3):
+            out = traced()
+            _same(out.data, 5.0 * 0.64**step)
+            out.backward()
+            with no_grad():
+                w.data = w.data - 0.1 * w.grad
+            w.grad = None
+    assert traced.recordings == 1

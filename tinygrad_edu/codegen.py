@@ -12,7 +12,7 @@ Value objects; ``C0`` is a constant array. Each op is called by its table name
 (``sigmoid``), each VJP rule by the op's name and the input it is for
 (``matmul_vjp1``: the rule for ``matmul``'s second input).
 
-Imports: ``autodiff`` (``_fit``), ``value`` (``_normalize``).
+Imports: ``autodiff`` (``_fit``, behind ``sum_to_shape_of``), ``value`` (``_normalize``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ class _Names:
     """Gives every object the generated code refers to a name, and keeps the namespace."""
 
     def __init__(self, nodes: Sequence[Value], externals: Sequence[Value]) -> None:
-        self.namespace: dict[str, Any] = {"_fit": autodiff._fit, "_normalize": _normalize}
+        self.namespace: dict[str, Any] = {"sum_to_shape_of": _sum_to_shape_of,
+                                          "_normalize": _normalize}
         self._of: dict[int, str] = {}
         for k, v in enumerate(nodes):
             self._of[id(v)] = f"v{k}"
@@ -80,6 +81,12 @@ class _Names:
         name = re.sub(r"\W", "_", name)
         self.namespace[name] = fn
         return name
+
+
+def _sum_to_shape_of(contribution: Any, target: Value) -> Any:
+    """A VJP result brought to its input's shape and dtype: broadcasting undone by summing
+    (a (3,) bias added to (4, 3) rows gets the sum of the 4 rows' gradients)."""
+    return autodiff._fit(contribution, target, False)
 
 
 def _is_literal(p: Any) -> bool:
@@ -151,7 +158,7 @@ def backward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Se
             rule = names.function(f"{op.name}_vjp{i}", op.vjps[i])
             c = f"{rule}({g}, v{k}, {args}{names.params(v._params)})"
             if needs_fit:
-                c = f"_fit({c}, {names.obj(x)}, False)"
+                c = f"sum_to_shape_of({c}, {names.obj(x)})"
             target = names.grad(x)
             summed = f"{target} + {c}" if id(x) in assigned else c
             body.append(f"    {target} = {summed}  # {op.name}: ∂/∂{_arg_name(i)} = "

@@ -19,9 +19,10 @@ The rules are those of ``jax.jit`` and ``torch.jit.trace``:
   Other arguments (numbers, strings, …) are *static*: a new one records a new tape.
 * A new shape, dtype or ``requires_grad`` of an input, or of a Value the function
   closes over, records again. One tape per signature; the last 8 are kept.
-* Values the function closes over (parameters) are held by the tape, not looked up by
-  name: update them in place (``w.data -= lr * w.grad``), or pass them as arguments.
-  Rebinding the name to a new Value (``w = Value(...)``) is not seen by the tape.
+* Values the function closes over (parameters) are held by the tape: update them in
+  place (``w.data -= lr * w.grad``), or pass them as arguments. A closure variable or
+  global rebound to a new Value (``w = Value(...)``) is noticed and recorded again, with
+  a warning; a Value reached through an object (``model.w = Value(...)``) is not.
 * The Values returned are the same objects on every call, refreshed in place: keep
   ``loss.item()``, not ``loss``, from one call to the next.
 * Not for concurrent use: a traced function and what it returned belong to one thread.
@@ -79,7 +80,8 @@ def _signature(position: Any, x: Any) -> tuple:
             # NumPy, which runs once: replays would silently reuse the first call's.
             raise TypeError(
                 f"trace: argument {position!r} is a {x.dtype} array; inputs must be float "
-                f"data (for class labels pass one-hot rows, np.eye(classes)[labels])")
+                f"data: convert it (x.astype(float)), or for class labels used as indices "
+                f"pass one-hot rows (np.eye(classes)[labels])")
         return ("array", x.shape, x.dtype.str)
     try:
         hash(x)
@@ -124,6 +126,7 @@ class Tape:
         self.result = result
         self.outputs = _outputs_of(result)
         self._build(recorded)
+        self._bindings = _named_values(fn)
 
     # ------------------------------------------------------------ recording
     def _build(self, recorded: list[Value]) -> None:
@@ -198,7 +201,26 @@ class Tape:
                     return False
             elif key is not None or type(data) is not float:
                 return False
-        return True
+        return self.rebound() is None
+
+    def rebound(self) -> str | None:
+        """The first name the function reads a Value through (a closure variable or a
+        global) that now names a different Value than when recorded, or None.
+
+        The tape holds the recorded Values themselves; after ``w = Value(...)`` the
+        function would read the new one, so the tape must be recorded again.
+        """
+        for container, name, recorded in self._bindings:
+            if isinstance(container, dict):
+                now = container.get(name)
+            else:
+                try:
+                    now = container.cell_contents
+                except ValueError:  # the variable was deleted
+                    return name
+            if now is not recorded:
+                return name
+        return None
 
     def replay(self, flat: Sequence[Any]) -> Any:
         """Give the inputs their new data and recompute every recorded node."""
@@ -337,6 +359,32 @@ class Tape:
         return "\n".join(self._sources[k] for k in order)
 
 
+def _named_values(fn: Callable) -> list[tuple[Any, str, Value]]:
+    """(cell or globals dict, name, Value) for each Value ``fn`` reads by name directly.
+
+    Values reached through objects (``model.weight``) are not seen; those are updated
+    in place by optimizers anyway.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    found: list[tuple[Any, str, Value]] = []
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or (),
+                          strict=False):
+        try:
+            v = cell.cell_contents
+        except ValueError:  # not yet assigned
+            continue
+        if isinstance(v, Value):
+            found.append((cell, name, v))
+    namespace = getattr(fn, "__globals__", None) or {}
+    for name in code.co_names:
+        v = namespace.get(name)
+        if isinstance(v, Value):
+            found.append((namespace, name, v))
+    return found
+
+
 def _replay_inputs(node: Value) -> tuple:
     """A node's inputs as replay reads them: Values, and constants already converted."""
     name = node._op.name
@@ -353,10 +401,11 @@ def _outputs_of(result: Any) -> tuple[Value, ...]:
 
 
 class TracedFunction:
-    """``fn`` with its graph recorded on the first call and replayed afterwards.
+    """``fn`` with its graph recorded on the first call and replayed afterwards;
+    ``recordings`` counts the recordings, ``tapes`` holds the last 8 (signature → Tape,
+    whose ``source()`` is the generated code and ``nodes`` the recorded Values).
 
-    ``recordings`` counts how many times ``fn`` actually ran (once per new signature);
-    ``tapes`` holds the recordings kept.
+    Under ``no_grad`` (evaluation) the function simply runs, unrecorded.
     """
 
     def __init__(self, fn: Callable[..., Any]) -> None:
@@ -386,6 +435,13 @@ class TracedFunction:
 
     def _record(self, key: Any, flat: tuple, n_positional: int, keywords: tuple) -> Any:
         if key in self.tapes:
+            name = self.tapes[key].rebound()
+            if name is not None:
+                warnings.warn(
+                    f"trace: {name!r} names a different Value than when {self!r} was "
+                    "recorded, so it is recorded again (and again each time it is rebound); "
+                    f"update it in place ({name}.data -= ...) to replay instead",
+                    TraceWarning, stacklevel=3)
             self._forget(key)
         tape = Tape(self._fn, flat, n_positional, keywords)
         self.recordings += 1
