@@ -265,3 +265,17 @@ def test_a_pass_that_fails_in_a_hook_leaves_nothing_pending_for_the_next():
     handle.remove()
     y.backward()
     assert x.grad == 5.0 and q.grad == 1.0
+
+
+@pytest.mark.parametrize("name", ["sum", "max", "logsumexp"])
+def test_full_reduction_vjps_answer_in_the_inputs_dtype(name):
+    """A full reduction's gradient (upstream a Python float) comes back in its input's
+    dtype. In float64 it was cast back at the edge, but only after the VJP itself had
+    made a float64 array, an extra pass (and a float64 multiply in max's and
+    logsumexp's rules) on every float32 backward."""
+    from tinygrad_edu.ops import OPS
+
+    op = OPS[name]
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    out = op.forward(x)
+    assert op.vjps[0](1.0, out, x).dtype == np.float32

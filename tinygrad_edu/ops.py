@@ -199,12 +199,15 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, .
     return tuple(sorted(set(out)))
 
 
-def _expand_reduced(g: Any, in_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
-    """Broadcast a reduction's upstream gradient back to the reduced input's shape."""
+def _expand_reduced(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Broadcast a reduction's upstream gradient back to the shape of its input ``x``."""
+    in_shape = shape_of(x)
     if type(g) is float and in_shape != ():
         # A full reduction's gradient. empty + fill: half of np.full's time on the small
-        # arrays of the articles' networks, a third of broadcast_to's.
-        filled = np.empty(in_shape)
+        # arrays of the articles' networks, a third of broadcast_to's. In x's dtype: a
+        # float64 gradient here turned every later VJP of a float32 network into float64
+        # (W3: the 784×256 weight gradient was a float64 matmul, then cast back).
+        filled = np.empty(in_shape, dtype=_data(x).dtype)
         filled.fill(g)
         return filled
     if not keepdims and in_shape != ():
@@ -544,9 +547,10 @@ def _max_vjp(g, out, x, axis=None, keepdims=False):
     xs = shape_of(x)
     if xs == ():
         return g
-    mask = _data(x) == _data(_expand_reduced(_data(out), xs, axis, keepdims))
+    mask = (_data(x) == _data(_expand_reduced(_data(out), x, axis, keepdims)))
+    mask = mask.astype(_data(x).dtype)  # counts in x's dtype: a float32 graph stays float32
     share = mask / np.sum(mask, axis=axis, keepdims=True)
-    return _expand_reduced(g, xs, axis, keepdims) * share
+    return _expand_reduced(g, x, axis, keepdims) * share
 
 
 def _max_gap(x, axis=None, keepdims=False):
@@ -646,7 +650,7 @@ LOG_SIGMOID = Op("log_sigmoid", _log_sigmoid, (lambda g, out, x: g * SIGMOID(-x)
 
 SUM = Op("sum", _sum,
          (lambda g, out, x, axis=None, keepdims=False:
-          _expand_reduced(g, shape_of(x), axis, keepdims),),
+          _expand_reduced(g, x, axis, keepdims),),
          ("1",), "reduce", "sum over axis (all axes by default)", _UNARY, _check_reduce("sum"),
          symbol="Σ")
 MAX = Op("max", _max, (_max_vjp,), ("[x = max]",), "reduce", "maximum over axis",
@@ -654,8 +658,8 @@ MAX = Op("max", _max, (_max_vjp,), ("[x = max]",), "reduce", "maximum over axis"
          _check_reduce("max"), smooth=False)
 LOGSUMEXP = Op("logsumexp", _logsumexp,
                (lambda g, out, x, axis=None, keepdims=False:
-                _expand_reduced(g, shape_of(x), axis, keepdims)
-                * EXP(x - _expand_reduced(out, shape_of(x), axis, keepdims)),),
+                _expand_reduced(g, x, axis, keepdims)
+                * EXP(x - _expand_reduced(out, x, axis, keepdims)),),
                ("softmax(x)",), "reduce", "log Σ e^x over axis, stable for large |x|",
                _UNARY, _check_reduce("logsumexp"))
 LOG_SOFTMAX = Op("log_softmax", _log_softmax,
