@@ -279,3 +279,15 @@ def test_full_reduction_vjps_answer_in_the_inputs_dtype(name):
     x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
     out = op.forward(x)
     assert op.vjps[0](1.0, out, x).dtype == np.float32
+
+
+def test_create_graph_keeps_float32():
+    """Gradients built with create_graph=True keep a float32 input's dtype, to any order.
+    Oracle: closed forms, d/dx Σx² = 2x and d/dx Σ(2x)² = 8x."""
+    x = Value(np.array([0.0, 1.0, 2.0], dtype=np.float32))
+    (g,) = grad((x * x).sum(), x, create_graph=True)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g.data, [0.0, 2.0, 4.0])
+    (h,) = grad((g * g).sum(), x)
+    assert h.dtype == np.float32
+    np.testing.assert_array_equal(h.data, [0.0, 8.0, 16.0])

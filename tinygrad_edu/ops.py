@@ -204,12 +204,15 @@ def _expand_reduced(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     in_shape = shape_of(x)
     if type(g) is float and in_shape != ():
         # A full reduction's gradient. empty + fill: half of np.full's time on the small
-        # arrays of the articles' networks, a third of broadcast_to's. In x's dtype: a
-        # float64 gradient here turned every later VJP of a float32 network into float64
-        # (W3: the 784×256 weight gradient was a float64 matmul, then cast back).
+        # arrays of the articles' networks, a third of broadcast_to's. In x's dtype, so
+        # that a float32 network's gradients need no cast on the way back.
         filled = np.empty(in_shape, dtype=_data(x).dtype)
         filled.fill(g)
         return filled
+    if type(_data(g)) is float and in_shape != () and _data(x).dtype != np.float64:
+        # The same, recorded (create_graph): broadcasting a scalar Value would give
+        # float64; times ones of x's dtype it stays float32, and differentiable.
+        return g * np.ones(in_shape, dtype=_data(x).dtype)
     if not keepdims and in_shape != ():
         axes = _normalize_axis(axis, len(in_shape))
         kept_shape = tuple(1 if i in axes else n for i, n in enumerate(in_shape))
