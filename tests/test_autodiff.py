@@ -291,3 +291,17 @@ def test_create_graph_keeps_float32():
     (h,) = grad((g * g).sum(), x)
     assert h.dtype == np.float32
     np.testing.assert_array_equal(h.data, [0.0, 8.0, 16.0])
+
+
+@pytest.mark.parametrize("name", ["relu", "maximum", "minimum"])
+def test_create_graph_keeps_float32_through_masks(name):
+    """Mask-based rules (relu, maximum, minimum) keep float32 when recorded.
+    Oracle: the closed-form masks [x > 0], [x ≥ 0.5], [x ≤ 0.5]."""
+    x = Value(np.array([0.3, -0.7, 1.2], dtype=np.float32))
+    out = {"relu": lambda: x.relu(), "maximum": lambda: x.maximum(0.5),
+           "minimum": lambda: x.minimum(0.5)}[name]()
+    (g,) = grad(out.sum(), x, create_graph=True)
+    assert g.dtype == np.float32
+    expected = {"relu": x.data > 0, "maximum": x.data >= 0.5, "minimum": x.data <= 0.5}[name]
+    np.testing.assert_array_equal(g.data, expected.astype(np.float32))
+

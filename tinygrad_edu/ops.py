@@ -225,6 +225,18 @@ def _data(x: Any) -> Any:
     return x.data if type(x) is Op.graph_type else x
 
 
+def _mask(condition: Any, g: Any) -> Any:
+    """A 0/1 mask to multiply the upstream gradient ``g`` by, in a VJP rule.
+
+    Raw booleans for raw data (NumPy multiplies by them without a converted copy); in
+    ``g``'s dtype when the rule is being recorded (create_graph), because a recorded
+    boolean constant is converted to float64 and would turn a float32 gradient float64.
+    """
+    if type(g) is Op.graph_type and type(g.data) is np.ndarray:
+        return np.asarray(condition, dtype=g.data.dtype)
+    return condition
+
+
 def _check_broadcast(name: str):
     def check(*inputs, **_):
         try:
@@ -610,15 +622,15 @@ POW = Op("pow", _pow,
          Domain(ranges=((0.5, 2.0), (-2.0, 2.0)), singular="x ≤ 0 for non-integer y"),
          _check_broadcast("pow"), symbol="^")
 MAXIMUM = Op("maximum", _maximum,
-             (lambda g, out, x, y: g * (_data(x) >= _data(y)),
-              lambda g, out, x, y: g * (_data(x) < _data(y))),
+             (lambda g, out, x, y: g * _mask(_data(x) >= _data(y), g),
+              lambda g, out, x, y: g * _mask(_data(x) < _data(y), g)),
              ("[x ≥ y]", "[x < y]"), "binary", "elementwise max(x, y)",
              Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)), kinks="x = y (ties go to x)",
                     kink_gap=_tie_gap),
              _check_broadcast("maximum"), smooth=False)
 MINIMUM = Op("minimum", _minimum,
-             (lambda g, out, x, y: g * (_data(x) <= _data(y)),
-              lambda g, out, x, y: g * (_data(x) > _data(y))),
+             (lambda g, out, x, y: g * _mask(_data(x) <= _data(y), g),
+              lambda g, out, x, y: g * _mask(_data(x) > _data(y), g)),
              ("[x ≤ y]", "[x > y]"), "binary", "elementwise min(x, y)",
              Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)), kinks="x = y (ties go to x)",
                     kink_gap=_tie_gap),
@@ -636,7 +648,7 @@ TANH = Op("tanh", _float_or_array(math.tanh, np.tanh), (lambda g, out, x: g * (1
 SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda g, out, x: g * out * (1.0 - out),),
              ("σ(x)·(1−σ(x))",), "unary", "logistic σ(x) = 1/(1+e^−x), stable for large |x|",
              _UNARY, symbol="σ")
-RELU = Op("relu", _relu, (lambda g, out, x: g * (_data(x) > 0),),
+RELU = Op("relu", _relu, (lambda g, out, x: g * _mask(_data(x) > 0, g),),
           ("[x > 0]",), "unary", "max(x, 0)",
           Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
 ABS = Op("abs", _float_or_array(abs, np.abs), (lambda g, out, x: g * np.sign(_data(x)),),
