@@ -39,7 +39,7 @@ The rules are those of ``jax.jit`` and ``torch.jit.trace``:
 >>> w.grad                                       # 2(2·3−1)·3 + 2(2·4−1)·4
 86.0
 
-Imports: ``autodiff``, ``ops``, ``value``.
+Imports: ``autodiff``, ``codegen``, ``value``.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _signature(position: Any, x: Any) -> tuple:
     if isinstance(x, Value):
         return ("value", x.requires_grad, _data_key(x.data))
     if isinstance(x, np.ndarray):
-        if x.dtype.kind not in "f":
+        if x.dtype.kind != "f":
             # An input becomes a float Value; integer data (labels, indices) is used as
             # NumPy, which runs once: replays would silently reuse the first call's.
             raise TypeError(
@@ -165,7 +165,7 @@ class Tape:
 
         self.externals = list(externals.values())
         self._inputs = [_replay_inputs(v) for v in self.nodes]
-        self._normalize: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
+        self._needs_normalizing: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
         # Per node, [position, input, needs_fit] for each input that needs a gradient;
         # needs_fit (does the VJP's result need reshaping or casting?) is learnt on the
         # first backward pass: shapes are fixed for a tape.
@@ -241,11 +241,11 @@ class Tape:
             params = node._params
             out = node._op.forward(*args, **params) if params else node._op.forward(*args)
             normal = out if type(out) is float else _normalize(out)
-            self._normalize[k] = normal is not out
+            self._needs_normalizing[k] = normal is not out
             node.data = normal
         if len(self.nodes) <= MAX_CODE_NODES:
             self._forward_fn, self._sources["forward"] = codegen.forward_code(
-                self.nodes, self.externals, self._inputs, self._normalize)
+                self.nodes, self.externals, self._inputs, self._needs_normalizing)
         return self.result
 
     def backward(self, root: Value, upstream: Any) -> None:
