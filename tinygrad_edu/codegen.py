@@ -12,6 +12,24 @@ Value objects; ``C0`` is a constant array. Each op is called by its table name
 (``sigmoid``), each VJP rule by the op's name and the input it is for
 (``matmul_vjp1``: the rule for ``matmul``'s second input).
 
+>>> import numpy as np
+>>> from tinygrad_edu import Value, trace
+>>> w = Value(2.0, name="w")
+>>> f = trace(lambda x: (x * w).sum())
+>>> f(np.array([1.0, 2.0])).backward()     # records, and writes the backward code
+>>> (tape,) = f.tapes.values()
+>>> print(tape.source(), end="")
+def backward(g1):
+    v1 = V1.data
+    v0 = V0.data
+    x0 = X0.data
+    x1 = X1.data  # w
+    V1.grad = g1
+    g0 = sum_vjp0(g1, v1, v0, axis=None, keepdims=False)  # sum: ∂/∂x = 1
+    V0.grad = g0
+    gx1 = sum_to_shape_of(mul_vjp1(g0, v0, x0, x1), X1)  # mul: ∂/∂y = x
+    return [gx1]
+
 Imports: ``autodiff`` (``_fit``, behind ``sum_to_shape_of``), ``value`` (``_normalize``).
 """
 
@@ -54,11 +72,16 @@ class _Names:
         return self._of[id(v)].upper()
 
     def grad(self, v: Value) -> str:
+        """``g3`` / ``gx0``: the local holding a Value's gradient."""
         return "g" + self._of[id(v)].lstrip("v")
 
     def constant(self, c: Any) -> str:
+        """A finite float as its literal; anything else as a named constant ``C0``."""
         if type(c) is float and math.isfinite(c):
             return repr(c)
+        return self._new_constant(c)
+
+    def _new_constant(self, c: Any) -> str:
         name = f"C{self._constants}"
         self._constants += 1
         self.namespace[name] = c
@@ -72,10 +95,7 @@ class _Names:
             return ""
         if all(_is_literal(p) for p in params.values()):
             return "".join(f", {k}={p!r}" for k, p in params.items())
-        name = f"C{self._constants}"
-        self._constants += 1
-        self.namespace[name] = params
-        return f", **{name}"
+        return f", **{self._new_constant(params)}"
 
     def function(self, name: str, fn: Callable) -> str:
         name = re.sub(r"\W", "_", name)
@@ -138,12 +158,12 @@ def backward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Se
     gradient; the function returns the gradients of ``deliveries`` (None: not reached).
     """
     names = _Names(nodes, externals)
-    position = {id(v): k for k, v in enumerate(nodes)}
     reached = {id(root)}
     read: dict[int, Value] = {}  # Values whose data the pass uses, in first-use order
     body: list[str] = []
     assigned: set[int] = set()
-    for k in range(position[id(root)], -1, -1):
+    start = next(k for k, v in enumerate(nodes) if v is root)
+    for k in range(start, -1, -1):
         v = nodes[k]
         if id(v) not in reached:
             continue
