@@ -8,6 +8,7 @@ Value. Targets are constants (arrays or numbers); only the output carries gradie
 * ``bce``               −mean(t·log p + (1−t)·log(1−p)) on probabilities, clamped
 * ``bce_with_logits``   the same on logits z, as mean(softplus(z) − t·z): stable at ±1000
 * ``cross_entropy``     −mean(log_softmax(z)[i, yᵢ]) from logits and integer labels
+                        (or one-hot / probability rows: −mean Σⱼ pᵢⱼ·log_softmax(z)ᵢⱼ)
 * ``hinge``             mean(max(0, 1 − y·s)) with labels y ∈ {−1, +1}
 
 ``mse``, ``half_sse`` and ``hinge`` also accept a list of scalar Values (the output of
@@ -54,11 +55,12 @@ def _targets(target: Any, shape: tuple[int, ...], where: str) -> Any:
         t = target
     else:
         t = target if isinstance(target, float) else np.asarray(target, dtype=np.float64)
-    if np.shape(t.data if isinstance(t, Value) else t) != shape:
+    target_shape = np.shape(t.data if isinstance(t, Value) else t)
+    if target_shape != shape:
         # Broadcasting a (n,) target against an (n, 1) output would silently build an
         # (n, n) matrix of differences: refuse anything but equal shapes.
-        raise ValueError(f"{where}: output shape {shape} and target shape "
-                         f"{np.shape(t.data if isinstance(t, Value) else t)} must be equal")
+        raise ValueError(f"{where}: output shape {shape} and target shape {target_shape} "
+                         f"must be equal")
     return t
 
 
