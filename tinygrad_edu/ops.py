@@ -389,6 +389,7 @@ def _check_matmul(x, y):
 
 def _matmul(x, y):
     r = np.matmul(x, y)
+    # _as_result inlined: matmul is on every layer's hot path
     return r if type(r) is np.ndarray and r.ndim else float(r)
 
 
@@ -431,7 +432,7 @@ def _matmul_vjp_x(g, out, x, y):
 def _matmul_vjp_y(g, out, x, y):
     if type(x) is np.ndarray and x.ndim == 2 and type(g) is np.ndarray and type(y) is np.ndarray \
             and y.ndim == 2:
-        return np.matmul(x.T, g)
+        return np.matmul(x.T, g)  # plain matrices, the common case: no helper calls
     if _raw_matrices(g, x, y):
         return np.matmul(x.swapaxes(-1, -2), g)  # raw matrices: skip the op dispatch
     xs, ys = shape_of(x), shape_of(y)
@@ -562,7 +563,7 @@ def _max_vjp(g, out, x, axis=None, keepdims=False):
     xs = shape_of(x)
     if xs == ():
         return g
-    mask = (_data(x) == _data(_expand_reduced(_data(out), x, axis, keepdims)))
+    mask = _data(x) == _data(_expand_reduced(_data(out), x, axis, keepdims))
     mask = mask.astype(_data(x).dtype)  # counts in x's dtype: a float32 graph stays float32
     share = mask / np.sum(mask, axis=axis, keepdims=True)
     return _expand_reduced(g, x, axis, keepdims) * share
@@ -607,6 +608,8 @@ DIV = Op("div", _div,
          ("1/y", "−x/y²"), "binary", "x / y",
          Domain(ranges=((-3.0, 3.0), (0.5, 3.0)), singular="y = 0"),
          _check_broadcast("div"), symbol="÷")
+
+
 def _pow_vjp_x(g, out, x, y):
     if type(y) is float and y == 2.0:  # the square: x ** 1.0 is x (saves an op per pass)
         return g * y * x
