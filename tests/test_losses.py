@@ -187,3 +187,27 @@ def test_stable_at_plus_minus_1000(case):
         assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(v.grad)), kind
         np.testing.assert_allclose(out.data, expected_value, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(v.grad, expected_grad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mse", "half_sse", "bce", "bce_with_logits", "hinge"])
+def test_a_target_that_requires_grad_is_a_constant(name):
+    """Targets are constants: a teacher's output as target gets no gradient, and the
+    output's gradient equals the one for the same target given as an array."""
+    loss = getattr(losses, name)
+    teacher = Value(np.array([0.2, 0.9]))
+    target = teacher * 1.0  # requires grad
+    out = Value(np.array([0.4, 0.6]))
+    loss(out.sigmoid(), target).backward()
+    assert teacher.grad is None
+    reference = Value(np.array([0.4, 0.6]))
+    loss(reference.sigmoid(), target.data).backward()
+    np.testing.assert_array_equal(out.grad, reference.grad)
+
+
+def test_a_target_that_requires_grad_inside_trace_is_an_error():
+    from tinygrad_edu import trace
+
+    w = Value(np.array([0.5]))
+    f = trace(lambda x: losses.mse(x * w, w * 2.0))
+    with pytest.raises(TypeError, match="mse: inside trace\\(\\) the target must not require"):
+        f(np.array([1.0]))

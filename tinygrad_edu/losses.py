@@ -49,9 +49,17 @@ def _as_output(x: Any, where: str) -> Value:
 
 
 def _targets(target: Any, shape: tuple[int, ...], where: str) -> Any:
-    # A Value target stays a Value: the loss is then ops on it, which trace() replays
-    # with each call's targets (its data taken here would be frozen in the tape).
-    if isinstance(target, Value):
+    # A constant Value target (an argument of a traced function is one) stays a Value:
+    # the loss is then ops on it, which trace() replays with each call's targets (its
+    # data taken here would be frozen in the tape). A target that requires grad (say a
+    # teacher network's output) is detached, as targets are constants: under trace that
+    # would freeze it, so there it is an error.
+    if isinstance(target, Value) and target.requires_grad:
+        if is_tracing():
+            raise TypeError(f"{where}: inside trace() the target must not require grad "
+                            f"(compute it outside and pass it as an argument)")
+        t = target.data
+    elif isinstance(target, Value):
         t = target
     else:
         t = target if isinstance(target, float) else np.asarray(target, dtype=np.float64)
@@ -135,7 +143,8 @@ def cross_entropy(logits: Value, labels: Any) -> Value:
     or target probabilities (n, classes) such as one-hot rows.
 
     −mean over rows of log_softmax(z)[i, labelᵢ] (for probabilities p: −mean over rows
-    of Σⱼ pᵢⱼ·log_softmax(z)ᵢⱼ); the gradient is (softmax(z) − onehot)/n.
+    of Σⱼ pᵢⱼ·log_softmax(z)ᵢⱼ); the gradient is (softmax(z) − onehot)/n (for p:
+    (softmax(z)·Σⱼ pᵢⱼ − p)/n, which is (softmax(z) − p)/n when the rows of p sum to 1).
 
     >>> round(cross_entropy(Value([[0.0, 0.0]]), [1]).data, 6)   # −log ½
     0.693147
