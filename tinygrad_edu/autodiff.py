@@ -11,7 +11,10 @@ Gradient rules users rely on:
 * every node reached gets its gradient *fresh* for each pass (intermediates never keep a
   stale gradient from the previous pass);
 * leaves *accumulate* into ``.grad`` (minibatches add up; ``zero_grad()`` clears);
-* a non-scalar output needs an explicit upstream ``gradient``.
+* a non-scalar output needs an explicit upstream ``gradient``;
+* one backward pass at a time per graph: a pass keeps its bookkeeping (the sort's marks,
+  the gradients on their way) on the nodes themselves, so two threads must not
+  backpropagate through shared nodes (parameters included) at the same moment.
 
 With ``create_graph=True`` the VJP rules run on Values instead of arrays, so the
 gradients returned by :func:`grad` are themselves differentiable (any order).

@@ -259,7 +259,7 @@ def _stable_sigmoid(x):
     # (−88 in float32). Only then take the branch-free form, which costs 7 NumPy calls
     # instead of 4 (W1 profile: sigmoid was the largest single cost of a traced step).
     if type(x) is np.ndarray and x.ndim and \
-            _min_of(x, axis=None, initial=np.inf) > _EXP_SAFE_BELOW.get(x.dtype, -87.0):
+            _min_of(x, axis=None, initial=np.inf) > _EXP_NEG_FINITE_ABOVE.get(x.dtype, -87.0):
         e = np.exp(-x)
         e += 1.0
         return np.reciprocal(e, out=e)
@@ -269,7 +269,8 @@ def _stable_sigmoid(x):
 
 
 _min_of = np.minimum.reduce
-_EXP_SAFE_BELOW = {np.dtype(np.float64): -700.0, np.dtype(np.float32): -87.0}
+#: For x above these, e^−x is finite (it overflows near −709.8 in float64, −88.7 in float32).
+_EXP_NEG_FINITE_ABOVE = {np.dtype(np.float64): -700.0, np.dtype(np.float32): -87.0}
 
 
 def _softplus(x):
@@ -406,8 +407,8 @@ def _swap_last(a):
 def _raw_matrices(g: Any, x: Any, y: Any) -> bool:
     """All ndarrays, x and y of two or more dimensions (a plain backward's matrix product).
 
-    Spelt out rather than ``all(...)`` over a generator: this runs twice per matmul node
-    per backward pass, and the generator cost more than the check (W1 profile).
+    Spelt out rather than ``all(...)`` over a generator: it runs in every backward pass
+    that misses the plain 2-D fast paths, and the generator cost more than the check.
     """
     return (type(g) is np.ndarray and type(x) is np.ndarray and type(y) is np.ndarray
             and x.ndim >= 2 and y.ndim >= 2)

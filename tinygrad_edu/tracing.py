@@ -82,7 +82,7 @@ def _signature(position: Any, x: Any) -> tuple:
                 f"trace: argument {position!r} is a {x.dtype} array; inputs must be float "
                 f"data: convert it (x.astype(float)), or for class labels used as indices "
                 f"pass one-hot rows (np.eye(classes)[labels])")
-        return ("array", x.shape, x.dtype.str)
+        return ("array", x.shape, x.dtype)  # the dtype object: .str builds a string
     try:
         hash(x)
     except TypeError:
@@ -176,7 +176,7 @@ class Tape:
         self._deliveries = [x for x in self.externals if x.requires_grad]
         self._argument_of = [placeholder_of.get(id(x)) for x in self._deliveries]
         self._hooked = (*self.nodes, *self.outputs)
-        self._hooks_checked = -1  # value.hook_registrations when _has_hooks was computed
+        self._hooks_checked = -1  # value.hook_changes when _has_hooks was computed
         self._has_hooks = True
         self._forward_fn: Callable[[], None] | None = None
         self._backward_fns: dict[int, Callable[[Any], list]] = {}
@@ -250,8 +250,8 @@ class Tape:
 
     def backward(self, root: Value, upstream: Any) -> None:
         """The recorded backward pass from ``root`` (one of the outputs)."""
-        if self._hooks_checked != value.hook_registrations:
-            self._hooks_checked = value.hook_registrations
+        if self._hooks_checked != value.hook_changes:
+            self._hooks_checked = value.hook_changes
             self._has_hooks = any(v._hooks for v in self._hooked)
         if self._has_hooks or autodiff._FLAGS.anomaly:
             self._backward_by_engine(root, upstream)

@@ -121,9 +121,10 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     return arr.copy() if copy else arr
 
 
-#: How many hooks were ever registered: a traced tape looks for hooks on its nodes again
-#: only when this has changed (looking on every backward pass cost more than the pass).
-hook_registrations = 0
+#: Counts every hook registered or removed: a traced tape looks for hooks on its nodes
+#: again only when this has changed (looking on every backward pass cost more than the
+#: pass itself).
+hook_changes = 0
 
 
 class _HookHandle:
@@ -135,8 +136,10 @@ class _HookHandle:
         self._hooks, self._fn = hooks, fn
 
     def remove(self) -> None:
+        global hook_changes
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
+            hook_changes += 1
 
 
 class Value:
@@ -247,11 +250,11 @@ class Value:
         If ``fn`` returns something other than None, that replaces the gradient (it is
         what the node stores and what flows on to its inputs).
         """
-        global hook_registrations
+        global hook_changes
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        hook_registrations += 1
+        hook_changes += 1
         return _HookHandle(self._hooks, fn)
 
     def backward(self, gradient: Any = None) -> None:
@@ -440,13 +443,13 @@ class Value:
         return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(int(s) for s in shape)})
 
 
+_AUTODIFF = f"{__package__}.autodiff"
+
+
 def _autodiff():
     """The autodiff module (it imports this one, so it is looked up when first needed;
     an ``import`` statement here would run the import machinery on every backward)."""
     return sys.modules.get(_AUTODIFF) or importlib.import_module(_AUTODIFF)
-
-
-_AUTODIFF = f"{__package__}.autodiff"
 
 
 def _axis_params(axis: Any, keepdims: bool) -> dict:

@@ -56,6 +56,7 @@ def _fwd_bwd(n: int, collector: bool = True) -> tuple[float, float, float]:
     gc.collect()
     clock = _GcClock()
     gc.callbacks.append(clock)
+    was_enabled = gc.isenabled()
     if not collector:
         gc.disable()
     try:
@@ -67,7 +68,8 @@ def _fwd_bwd(n: int, collector: bool = True) -> tuple[float, float, float]:
         end = time.perf_counter()
     finally:
         gc.callbacks.remove(clock)
-        gc.enable()
+        if was_enabled:
+            gc.enable()
     del x, y
     return mid - start, end - mid, in_gc
 
