@@ -105,7 +105,6 @@ class Tape:
         # Inputs become fresh leaves (placeholders) so that each replay can give them new
         # data; static arguments are passed through.
         self._placeholders: list[tuple[int, Value]] = []
-        self.nodes: list[Value] = []
         self._bound: Sequence[Any] = flat
         call = list(flat)
         for position, x in enumerate(flat):
@@ -175,7 +174,6 @@ class Tape:
         # Where the gradients of externals go: a placeholder's to the argument it stands for.
         self._deliveries = [x for x in self.externals if x.requires_grad]
         self._argument_of = [placeholder_of.get(id(x)) for x in self._deliveries]
-        self._hooked = (*self.nodes, *self.outputs)
         self._hooks_checked = -1  # value.hook_changes when _has_hooks was computed
         self._has_hooks = True
         self._forward_fn: Callable[[], None] | None = None
@@ -252,9 +250,11 @@ class Tape:
         """The recorded backward pass from ``root`` (one of the outputs)."""
         if self._hooks_checked != value.hook_changes:
             self._hooks_checked = value.hook_changes
-            self._has_hooks = any(v._hooks for v in self._hooked)
+            self._has_hooks = any(v._hooks for v in self.nodes)
         if self._has_hooks or autodiff._FLAGS.anomaly:
-            self._backward_by_engine(root, upstream)
+            # The general engine runs hooks and anomaly checks. The graph holds this
+            # call's Value arguments (see _wire), so it stores every gradient itself.
+            autodiff.run_backward((root,), (upstream,))
             return
         code = self._backward_fns.get(id(root))
         if code is not None:
@@ -264,22 +264,13 @@ class Tape:
                 grads = self._backward_as_data(root, upstream)
         else:
             grads = self._backward_as_data(root, upstream)
-            if len(self.nodes) > MAX_CODE_NODES:
-                self._deliver(grads)
-                return
-            code, source = codegen.backward_code(self.nodes, self.externals, self._inputs,
-                                                 self._edges, root, self._deliveries)
-            self._backward_fns[id(root)] = code
-            self._sources[f"backward from {self._name_of(root)}"] = source
+            if len(self.nodes) <= MAX_CODE_NODES:
+                code, source = codegen.backward_code(self.nodes, self.externals,
+                                                     self._inputs, self._edges, root,
+                                                     self._deliveries)
+                self._backward_fns[id(root)] = code
+                self._sources[f"backward from {self._name_of(root)}"] = source
         self._deliver(grads)
-
-    def _backward_by_engine(self, root: Value, upstream: Any) -> None:
-        """The general engine on the recorded graph (it runs hooks and anomaly checks).
-
-        The graph holds this call's Value arguments (see ``_wire``), so the engine
-        stores every gradient itself, as in an eager backward pass.
-        """
-        autodiff.run_backward((root,), (upstream,))
 
     def _wire(self, flat: Sequence[Any]) -> None:
         """Put this call's Value arguments in the recorded graph where their placeholders
