@@ -59,18 +59,19 @@ softplus = _unary("softplus")
 
 
 def maximum(x: Any, y: Any) -> Value:
-    """Elementwise maximum; at ties the gradient goes to ``x``.
+    """Elementwise maximum; at ties the gradient goes to ``y`` (the bound), so
+    ``maximum(x, 0.0)`` is ``relu(x)``, gradient included (docs/conventions.md).
 
     >>> x = Value(1.0)
     >>> maximum(x, 1.0).backward()
-    >>> x.grad                     # a tie: the whole gradient goes to x
-    1.0
+    >>> x.grad                     # a tie: the gradient goes to the bound 1.0
+    0.0
     """
     return apply(ops.MAXIMUM, (x, y))
 
 
 def minimum(x: Any, y: Any) -> Value:
-    """Elementwise minimum; at ties the gradient goes to ``x``.
+    """Elementwise minimum; at ties the gradient goes to ``y`` (the bound), as for maximum.
 
     >>> minimum(Value([1.0, 3.0]), 2.0).data
     array([1., 2.])

@@ -193,9 +193,9 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, .
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise ShapeError(f"axis {a} is out of bounds for an input with {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
+        out.append(int(a) % ndim)
     return tuple(sorted(set(out)))
 
 
@@ -225,16 +225,19 @@ def _data(x: Any) -> Any:
     return x.data if type(x) is Op.graph_type else x
 
 
-def _mask(condition: Any, g: Any) -> Any:
-    """A 0/1 mask to multiply the upstream gradient ``g`` by, in a VJP rule.
+def _select(condition: Any, g: Any) -> Any:
+    """``g`` where ``condition`` holds and exactly 0 elsewhere, in a VJP rule.
 
-    Raw booleans for raw data (NumPy multiplies by them without a converted copy); in
-    ``g``'s dtype when the rule is being recorded (create_graph), because a recorded
-    boolean constant is converted to float64 and would turn a float32 gradient float64.
+    A mask is applied by selecting, never by multiplying: an infinite upstream times a
+    0 mask would be nan (relu(x).sqrt() at x < 0 has upstream inf and local derivative
+    0, and its gradient is 0). When the rule is being recorded (create_graph) this is a
+    ``where`` node, so the result stays differentiable and keeps ``g``'s dtype.
     """
-    if type(g) is Op.graph_type and type(g.data) is np.ndarray:
-        return np.asarray(condition, dtype=g.data.dtype)
-    return condition
+    if type(g) is Op.graph_type:
+        return WHERE(g, 0.0, cond=np.asarray(condition, dtype=bool))
+    if type(g) is float and np.ndim(condition) == 0:
+        return g if condition else 0.0
+    return np.where(condition, g, 0.0)  # NumPy keeps g's dtype (0.0 is a Python float)
 
 
 def _check_broadcast(name: str):
@@ -314,21 +317,27 @@ def _div(x, y):
     return x / y
 
 
+# The float paths propagate NaN exactly as NumPy's maximum and minimum do: a comparison
+# with NaN is false both ways, so a diverged scalar model shows nan, not a finite loss.
 def _maximum(x, y):
     if type(x) is float and type(y) is float:
-        return x if x >= y else y
+        if x > y:
+            return x
+        return y if y >= x else x + y  # x + y: NaN when either is
     return np.maximum(x, y)
 
 
 def _minimum(x, y):
     if type(x) is float and type(y) is float:
-        return x if x <= y else y
+        if x < y:
+            return x
+        return y if y <= x else x + y
     return np.minimum(x, y)
 
 
 def _relu(x):
     if type(x) is float:
-        return x if x > 0.0 else 0.0
+        return x if x > 0.0 or x != x else 0.0  # x != x: NaN stays NaN
     return np.maximum(x, 0)
 
 
@@ -336,30 +345,51 @@ def _relu(x):
 # ~1.3 µs of Python dispatch per call, which the W1 profile showed on every step.
 def _sum(x, axis=None, keepdims=False):
     if type(x) is float:
+        _normalize_axis(axis, 0)  # a 0-d value has no axis 0: an int axis raises, as in NumPy
         return x
     return _as_result(np.add.reduce(x, axis=axis, keepdims=keepdims))
 
 
 def _max(x, axis=None, keepdims=False):
     if type(x) is float:
+        _normalize_axis(axis, 0)
         return x
     return _as_result(np.maximum.reduce(x, axis=axis, keepdims=keepdims))
 
 
-def _logsumexp(x, axis=None, keepdims=False):
-    if type(x) is float:
-        return x
+def _shifted(x, axis):
+    """The shift ``m`` (the maximum along ``axis``, kept), ``x − m`` and ``log Σ e^(x − m)``:
+    the softmax family's
+    shifted form. Subtracting the maximum first keeps every exponent ≤ 0 (no overflow) and
+    keeps the result exact for huge logits: ``x − logsumexp(x)`` would round logsumexp at
+    the logits' magnitude (float32 logits near 1e4 lose three digits). An infinite maximum
+    shifts by 0, so infinities give the limits NumPy's arithmetic gives.
+    """
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(under="ignore"):  # e^(x−max) may underflow to 0: harmless here
-        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    shifted = x - m
+    with np.errstate(under="ignore", divide="ignore"):  # e^(very negative) is 0: fine
+        log_total = np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+    return m, shifted, log_total
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    if type(x) is float:
+        _normalize_axis(axis, 0)
+        return x
+    m, _, log_total = _shifted(x, axis)
+    out = log_total + m
     if not keepdims:
         out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
     return _as_result(out)
 
 
 def _log_softmax(x, axis=-1):
-    return x - _logsumexp(x, axis=axis, keepdims=True)
+    if type(x) is float:
+        _normalize_axis(axis, 0)
+        return 0.0
+    _, shifted, log_total = _shifted(x, axis)
+    return shifted - log_total
 
 
 def _check_reduce(name: str):
@@ -564,10 +594,11 @@ def _max_vjp(g, out, x, axis=None, keepdims=False):
     xs = shape_of(x)
     if xs == ():
         return g
-    mask = _data(x) == _data(_expand_reduced(_data(out), x, axis, keepdims))
-    mask = mask.astype(_data(x).dtype)  # counts in x's dtype: a float32 graph stays float32
-    share = mask / np.sum(mask, axis=axis, keepdims=True)
-    return _expand_reduced(g, x, axis, keepdims) * share
+    hit = _data(x) == _data(_expand_reduced(_data(out), x, axis, keepdims))
+    # Counts in x's dtype, so a float32 graph stays float32; at least 1 where the
+    # maximum is NaN (no element equals it, and nothing is selected anyway).
+    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=_data(x).dtype), 1)
+    return _select(hit, _expand_reduced(g, x, axis, keepdims) / counts)
 
 
 def _max_gap(x, axis=None, keepdims=False):
@@ -591,6 +622,21 @@ def _tie_gap(x, y, **_):
     return float(np.min(d)) if np.size(d) else math.inf
 
 
+def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
+    if shape_of(x) == ():
+        return g
+    # softmax(x) as exp(log_softmax(x)), in the shifted form: e^(x − out) loses every
+    # digit once x is large (float32 logits near 1e30: x − out is 0 or a whole ulp).
+    return _expand_reduced(g, x, axis, keepdims) * EXP(LOG_SOFTMAX(x, axis=axis))
+
+
+def _abs_vjp(g, out, x):
+    x = _data(x)
+    if type(x) is float:
+        return g if x > 0.0 else -g if x < 0.0 else 0.0  # |x|'(0) = 0
+    return _select(x > 0, g) - _select(x < 0, g)  # selected: at x = 0, 0 even if g is inf
+
+
 # ------------------------------------------------------------------------ the table
 
 _UNARY = Domain()
@@ -612,31 +658,50 @@ DIV = Op("div", _div,
 
 
 def _pow_vjp_x(g, out, x, y):
-    if type(y) is float and y == 2.0:  # the square: x ** 1.0 is x (saves an op per pass)
-        return g * y * x
-    return g * y * POW(x, y - 1.0)
+    if type(y) is float:  # a constant exponent
+        if y == 2.0:  # the square: x ** 1.0 is x (saves an op per pass)
+            return g * y * x
+        if y == 0.0:  # x**0 = 1 is flat everywhere, at x = 0 too (0·0**−1 would be nan)
+            return _select(False, g)
+        return g * y * POW(x, y - 1.0)
+    nonzero = _data(y) != 0
+    if type(y) is Op.graph_type:
+        # Recorded for a second derivative: keep the rule where it is finite (x ≠ 0), so
+        # that its derivative in y, x^(y−1)·(1 + y·ln x), survives at y = 0.
+        nonzero = np.logical_or(nonzero, _data(x) != 0)
+    return _select(nonzero, g * y * POW(x, y - 1.0))
+
+
+def _pow_vjp_y(g, out, x, y):
+    zero_base = _data(x) == 0
+    if not np.any(zero_base):
+        return g * out * LOG(x)
+    # At a zero base, PyTorch's limits: 0**y is flat for y ≥ 0 (gradient 0, where the
+    # formula gives 0·(−inf) = nan); for y < 0, out = inf and ln 0 = −inf give −inf.
+    flat = np.logical_and(zero_base, np.greater_equal(_data(y), 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _select(np.logical_not(flat), g * out * LOG(x))
 
 
 POW = Op("pow", _pow,
-         (_pow_vjp_x,
-          # At x = 0, out = 0 and ln x = −inf: the product is 0 (0**y is flat in y > 0),
-          # so ln takes 1 there instead of 0 to keep 0·(−inf) from becoming nan.
-          lambda g, out, x, y: g * out * LOG(x + (_data(x) == 0))),
+         (_pow_vjp_x, _pow_vjp_y),
          ("y·x^(y−1)", "x^y·ln x"), "binary", "x ** y (x > 0 unless y is an integer constant)",
          Domain(ranges=((0.5, 2.0), (-2.0, 2.0)), singular="x ≤ 0 for non-integer y"),
          _check_broadcast("pow"), symbol="^")
 MAXIMUM = Op("maximum", _maximum,
-             (lambda g, out, x, y: g * _mask(_data(x) >= _data(y), g),
-              lambda g, out, x, y: g * _mask(_data(x) < _data(y), g)),
-             ("[x ≥ y]", "[x < y]"), "binary", "elementwise max(x, y)",
-             Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)), kinks="x = y (ties go to x)",
+             (lambda g, out, x, y: _select(_data(x) > _data(y), g),
+              lambda g, out, x, y: _select(_data(x) <= _data(y), g)),
+             ("[x > y]", "[x ≤ y]"), "binary", "elementwise max(x, y)",
+             Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
+                    kinks="x = y (ties go to y, the bound: maximum(x, 0) is relu)",
                     kink_gap=_tie_gap),
              _check_broadcast("maximum"), smooth=False)
 MINIMUM = Op("minimum", _minimum,
-             (lambda g, out, x, y: g * _mask(_data(x) <= _data(y), g),
-              lambda g, out, x, y: g * _mask(_data(x) > _data(y), g)),
-             ("[x ≤ y]", "[x > y]"), "binary", "elementwise min(x, y)",
-             Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)), kinks="x = y (ties go to x)",
+             (lambda g, out, x, y: _select(_data(x) < _data(y), g),
+              lambda g, out, x, y: _select(_data(x) >= _data(y), g)),
+             ("[x < y]", "[x ≥ y]"), "binary", "elementwise min(x, y)",
+             Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
+                    kinks="x = y (ties go to y, the bound, as for maximum)",
                     kink_gap=_tie_gap),
              _check_broadcast("minimum"), smooth=False)
 
@@ -652,10 +717,10 @@ TANH = Op("tanh", _float_or_array(math.tanh, np.tanh), (lambda g, out, x: g * (1
 SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda g, out, x: g * out * (1.0 - out),),
              ("σ(x)·(1−σ(x))",), "unary", "logistic σ(x) = 1/(1+e^−x), stable for large |x|",
              _UNARY, symbol="σ")
-RELU = Op("relu", _relu, (lambda g, out, x: g * _mask(_data(x) > 0, g),),
+RELU = Op("relu", _relu, (lambda g, out, x: _select(_data(x) > 0, g),),
           ("[x > 0]",), "unary", "max(x, 0)",
           Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
-ABS = Op("abs", _float_or_array(abs, np.abs), (lambda g, out, x: g * np.sign(_data(x)),),
+ABS = Op("abs", _float_or_array(abs, np.abs), (_abs_vjp,),
          ("sign(x)",), "unary", "|x|",
          Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
 SIN = Op("sin", _float_or_array(math.sin, np.sin), (lambda g, out, x: g * COS(x),),
@@ -676,9 +741,7 @@ MAX = Op("max", _max, (_max_vjp,), ("[x = max]",), "reduce", "maximum over axis"
          Domain(kinks="ties for the maximum (gradient shared equally)", kink_gap=_max_gap),
          _check_reduce("max"), smooth=False)
 LOGSUMEXP = Op("logsumexp", _logsumexp,
-               (lambda g, out, x, axis=None, keepdims=False:
-                _expand_reduced(g, x, axis, keepdims)
-                * EXP(x - _expand_reduced(out, x, axis, keepdims)),),
+               (_logsumexp_vjp,),
                ("softmax(x)",), "reduce", "log Σ e^x over axis, stable for large |x|",
                _UNARY, _check_reduce("logsumexp"))
 LOG_SOFTMAX = Op("log_softmax", _log_softmax,
@@ -716,7 +779,8 @@ CONCATENATE = Op("concatenate", _concatenate, _ArgnumRules(_concatenate_vjp),
                  ("1 on its slice",), "concatenate", "join arrays along an axis",
                  _UNARY, _check_concatenate)
 WHERE = Op("where", _where,
-           (lambda g, out, x, y, cond: g * cond, lambda g, out, x, y, cond: g * ~cond),
+           (lambda g, out, x, y, cond: _select(cond, g),
+            lambda g, out, x, y, cond: _select(~cond, g)),
            ("[cond]", "[not cond]"), "where", "elementwise choice: x where cond else y",
            _BINARY, _check_where)
 
