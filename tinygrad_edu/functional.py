@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .value import Value, apply
+from .value import Value, apply, holds_values, stack
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "log_sigmoid", "relu", "abs", "sin", "cos",
@@ -28,12 +28,19 @@ __all__ = [
 
 
 def as_value(x: Any) -> Value:
-    """``x`` itself if it is a Value, else a constant Value holding it.
+    """``x`` itself if it is a Value, a list or tuple holding Values stacked (so their
+    gradients flow), else a constant Value holding it.
 
     >>> as_value([1.0, 2.0]).requires_grad
     False
+    >>> as_value([Value(1.0), 2.0]).requires_grad
+    True
     """
-    return x if isinstance(x, Value) else Value(x, requires_grad=False)
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (list, tuple)) and holds_values(x):
+        return stack(x)  # keeps the graph: F.mean([x, x + 2.0]) depends on x
+    return Value(x, requires_grad=False)
 
 
 def _unary(method: str):
@@ -188,28 +195,6 @@ def concatenate(values: Sequence[Any], axis: int = 0) -> Value:
     array([1., 2., 3.])
     """
     return apply(ops.CONCATENATE, tuple(values), {"axis": int(axis)})
-
-
-def stack(values: Sequence[Any], axis: int = 0) -> Value:
-    """Join Values along a new axis (a reshape of each, then a concatenate).
-
-    >>> stack([Value([1.0, 2.0]), Value([3.0, 4.0])], axis=1).data
-    array([[1., 3.],
-           [2., 4.]])
-    """
-    values = [as_value(v) for v in values]
-    if not values:
-        raise ValueError("stack: needs at least one Value")
-    shape = values[0].shape
-    for v in values:
-        if v.shape != shape:
-            raise ops.ShapeError(f"stack: all shapes must match, got {[u.shape for u in values]}")
-    nd = len(shape) + 1
-    if not -nd <= axis < nd:
-        raise ops.ShapeError(f"stack: axis {axis} out of range for {nd}-d result")
-    a = axis % nd
-    expanded = [v.reshape(shape[:a] + (1,) + shape[a:]) for v in values]
-    return concatenate(expanded, axis=a)
 
 
 def where(cond: Any, x: Any, y: Any) -> Value:

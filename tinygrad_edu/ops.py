@@ -97,6 +97,8 @@ class Op:
     check: Callable[..., None] | None = None
     smooth: bool = True
     symbol: str = ""
+    #: The NumPy ufunc this op is (``np.exp`` for exp): ``np.exp(value)`` dispatches here.
+    ufunc: Any = None
 
     #: Installed by :mod:`tinygrad_edu.value`: applies an op to Value inputs, recording
     #: the graph. Lives here so that VJP rules can call ops without importing ``value``.
@@ -644,17 +646,20 @@ _POS = Domain(ranges=((0.1, 5.0),), singular="x ≤ 0")
 _BINARY = Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)))
 
 ADD = Op("add", lambda x, y: x + y, (lambda g, out, x, y: g, lambda g, out, x, y: g),
-         ("1", "1"), "binary", "x + y", _BINARY, _check_broadcast("add"), symbol="+")
+         ("1", "1"), "binary", "x + y", _BINARY, _check_broadcast("add"), symbol="+",
+         ufunc=np.add)
 SUB = Op("sub", lambda x, y: x - y, (lambda g, out, x, y: g, lambda g, out, x, y: -g),
-         ("1", "−1"), "binary", "x − y", _BINARY, _check_broadcast("sub"), symbol="−")
+         ("1", "−1"), "binary", "x − y", _BINARY, _check_broadcast("sub"), symbol="−",
+         ufunc=np.subtract)
 MUL = Op("mul", lambda x, y: x * y,
          (lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
-         ("y", "x"), "binary", "x · y", _BINARY, _check_broadcast("mul"), symbol="×")
+         ("y", "x"), "binary", "x · y", _BINARY, _check_broadcast("mul"), symbol="×",
+         ufunc=np.multiply)
 DIV = Op("div", _div,
          (lambda g, out, x, y: g / y, lambda g, out, x, y: -g * out / y),
          ("1/y", "−x/y²"), "binary", "x / y",
          Domain(ranges=((-3.0, 3.0), (0.5, 3.0)), singular="y = 0"),
-         _check_broadcast("div"), symbol="÷")
+         _check_broadcast("div"), symbol="÷", ufunc=np.true_divide)
 
 
 def _pow_vjp_x(g, out, x, y):
@@ -687,7 +692,7 @@ POW = Op("pow", _pow,
          (_pow_vjp_x, _pow_vjp_y),
          ("y·x^(y−1)", "x^y·ln x"), "binary", "x ** y (x > 0 unless y is an integer constant)",
          Domain(ranges=((0.5, 2.0), (-2.0, 2.0)), singular="x ≤ 0 for non-integer y"),
-         _check_broadcast("pow"), symbol="^")
+         _check_broadcast("pow"), symbol="^", ufunc=np.power)
 MAXIMUM = Op("maximum", _maximum,
              (lambda g, out, x, y: _select(_data(x) > _data(y), g),
               lambda g, out, x, y: _select(_data(x) <= _data(y), g)),
@@ -695,7 +700,8 @@ MAXIMUM = Op("maximum", _maximum,
              Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
                     kinks="x = y (ties go to y, the bound: maximum(x, 0) is relu)",
                     kink_gap=_tie_gap),
-             _check_broadcast("maximum"), smooth=False)
+             _check_broadcast("maximum"), smooth=False,
+         ufunc=np.maximum)
 MINIMUM = Op("minimum", _minimum,
              (lambda g, out, x, y: _select(_data(x) < _data(y), g),
               lambda g, out, x, y: _select(_data(x) >= _data(y), g)),
@@ -703,17 +709,19 @@ MINIMUM = Op("minimum", _minimum,
              Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
                     kinks="x = y (ties go to y, the bound, as for maximum)",
                     kink_gap=_tie_gap),
-             _check_broadcast("minimum"), smooth=False)
+             _check_broadcast("minimum"), smooth=False,
+         ufunc=np.minimum)
 
-NEG = Op("neg", lambda x: -x, (lambda g, out, x: -g,), ("−1",), "unary", "−x", _UNARY, symbol="−")
+NEG = Op("neg", lambda x: -x, (lambda g, out, x: -g,), ("−1",), "unary", "−x", _UNARY, symbol="−",
+         ufunc=np.negative)
 EXP = Op("exp", _float_or_array(math.exp, np.exp), (lambda g, out, x: g * out,),
-         ("exp(x)",), "unary", "e^x", _UNARY)
+         ("exp(x)",), "unary", "e^x", _UNARY, ufunc=np.exp)
 LOG = Op("log", _float_or_array(math.log, np.log), (lambda g, out, x: g / x,),
-         ("1/x",), "unary", "natural logarithm", _POS)
+         ("1/x",), "unary", "natural logarithm", _POS, ufunc=np.log)
 SQRT = Op("sqrt", _float_or_array(math.sqrt, np.sqrt), (lambda g, out, x: g / (2.0 * out),),
-          ("1/(2√x)",), "unary", "square root", _POS)
+          ("1/(2√x)",), "unary", "square root", _POS, ufunc=np.sqrt)
 TANH = Op("tanh", _float_or_array(math.tanh, np.tanh), (lambda g, out, x: g * (1.0 - out * out),),
-          ("1 − tanh²(x)",), "unary", "hyperbolic tangent", _UNARY)
+          ("1 − tanh²(x)",), "unary", "hyperbolic tangent", _UNARY, ufunc=np.tanh)
 SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda g, out, x: g * out * (1.0 - out),),
              ("σ(x)·(1−σ(x))",), "unary", "logistic σ(x) = 1/(1+e^−x), stable for large |x|",
              _UNARY, symbol="σ")
@@ -722,11 +730,11 @@ RELU = Op("relu", _relu, (lambda g, out, x: _select(_data(x) > 0, g),),
           Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
 ABS = Op("abs", _float_or_array(abs, np.abs), (_abs_vjp,),
          ("sign(x)",), "unary", "|x|",
-         Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False)
+         Domain(kinks="x = 0 (subgradient 0)", kink_gap=_abs_gap), smooth=False, ufunc=np.absolute)
 SIN = Op("sin", _float_or_array(math.sin, np.sin), (lambda g, out, x: g * COS(x),),
-         ("cos(x)",), "unary", "sine", _UNARY)
+         ("cos(x)",), "unary", "sine", _UNARY, ufunc=np.sin)
 COS = Op("cos", _float_or_array(math.cos, np.cos), (lambda g, out, x: -g * SIN(x),),
-         ("−sin(x)",), "unary", "cosine", _UNARY)
+         ("−sin(x)",), "unary", "cosine", _UNARY, ufunc=np.cos)
 SOFTPLUS = Op("softplus", _softplus, (lambda g, out, x: g * SIGMOID(x),),
               ("σ(x)",), "unary", "log(1 + e^x), stable for large |x|", _UNARY)
 LOG_SIGMOID = Op("log_sigmoid", _log_sigmoid, (lambda g, out, x: g * SIGMOID(-x),),
@@ -753,7 +761,7 @@ LOG_SOFTMAX = Op("log_softmax", _log_softmax,
 MATMUL = Op("matmul", _matmul, (_matmul_vjp_x, _matmul_vjp_y),
             ("Yᵀ (on the right)", "Xᵀ (on the left)"),
             "matmul", "matrix product x @ y (1-d, 2-d and batched)",
-            Domain(ranges=((-2.0, 2.0), (-2.0, 2.0))), _check_matmul, symbol="@")
+            Domain(ranges=((-2.0, 2.0), (-2.0, 2.0))), _check_matmul, symbol="@", ufunc=np.matmul)
 
 RESHAPE = Op("reshape", _reshape,
              (lambda g, out, x, shape: RESHAPE(g, shape=shape_of(x)),),

@@ -106,6 +106,11 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
         return float(x)
     if isinstance(x, Value):
         return x.data
+    if type(x) in _SEQUENCES and holds_values(x):
+        raise TypeError(
+            f"{where}: the {type(x).__name__} holds Values; making data of it would cut them "
+            f"out of the graph (their gradients lost). Use tinygrad_edu.functional.stack(...) "
+            f"to keep the graph, or [v.data for v in ...] for a constant copy")
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as e:
@@ -119,6 +124,42 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     if arr.dtype not in (np.float32, np.float64):
         return arr.astype(np.float64)
     return arr.copy() if copy else arr
+
+
+_SEQUENCES = (list, tuple)
+
+
+def holds_values(seq: Any) -> bool:
+    """Whether a (nested) list or tuple contains a Value anywhere.
+
+    >>> holds_values([1.0, [2.0, Value(3.0)]]), holds_values((1.0, 2.0))
+    (True, False)
+    """
+    return any(type(e) is Value or isinstance(e, Value)
+               or (type(e) in _SEQUENCES and holds_values(e)) for e in seq)
+
+
+def stack(values: Sequence[Any], axis: int = 0) -> Value:
+    """Join Values along a new axis (a reshape of each, then a concatenate); nested lists
+    and tuples are stacked first, and numbers in them are constants.
+
+    >>> stack([Value([1.0, 2.0]), Value([3.0, 4.0])], axis=1).data
+    array([[1., 3.],
+           [2., 4.]])
+    """
+    items = [stack(v) if type(v) in _SEQUENCES else v if isinstance(v, Value)
+             else Value(v, requires_grad=False) for v in values]
+    if not items:
+        raise ValueError("stack: needs at least one Value")
+    shape = items[0].shape
+    if any(v.shape != shape for v in items):
+        raise ShapeError(f"stack: all shapes must match, got {[v.shape for v in items]}")
+    nd = len(shape) + 1
+    if not -nd <= axis < nd:
+        raise ShapeError(f"stack: axis {axis} out of range for {nd}-d result")
+    a = axis % nd
+    expanded = [v.reshape(shape[:a] + (1,) + shape[a:]) for v in items]
+    return apply(ops.CONCATENATE, tuple(expanded), {"axis": a})
 
 
 #: Counts every hook registered or removed: a traced tape looks for hooks on its nodes
@@ -154,8 +195,6 @@ class Value:
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
                  "_upstream", "_hooks", "_mark", "__weakref__")
-    # Make NumPy defer to our reflected operators: ndarray + Value -> Value.__radd__.
-    __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None):
         self.data = as_data(data, "Value", copy=True)
@@ -217,7 +256,7 @@ class Value:
         return self.item()
 
     def __bool__(self) -> bool:
-        _warn_if_tracing("branched on")
+        warn_if_tracing("branched on")
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -226,9 +265,23 @@ class Value:
         return len(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        # np.array(v) gives the data (not a graph); without this NumPy would treat a
-        # Value as a sequence and index it element by element.
+        # NumPy converts a Value to an array where no protocol applies: np.asarray(v), and
+        # Values inside a list given to NumPy. A Value that needs a gradient would lose it
+        # there, silently, so (as PyTorch's .numpy()) only constants convert.
+        if self.requires_grad and _GRAD_MODE.enabled:
+            raise TypeError(
+                "a Value that requires grad cannot become a NumPy array: its gradient would "
+                "be lost. Use v.data or v.numpy() for a constant copy; for a list of Values "
+                "use tinygrad_edu.functional.stack(...) to keep the graph")
         return np.array(self.data, dtype=dtype)
+
+    # NumPy's protocols: np.exp(v), X @ v, np.sum(v), np.dot(v, w) go through the op
+    # table (tinygrad_edu.numpy_protocol) instead of turning v into an array.
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any):
+        return _numpy_protocol().array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Callable, types: Any, args: tuple, kwargs: dict):
+        return _numpy_protocol().array_function(func, args, kwargs)
 
     def numpy(self) -> np.ndarray:
         """A copy of the data as an ndarray (0-d for scalars)."""
@@ -319,27 +372,27 @@ class Value:
 
     # Comparisons give plain NumPy booleans: they are not differentiable.
     def __lt__(self, other: Operand):
-        _warn_if_tracing("compared")
+        warn_if_tracing("compared")
         return np.less(self.data, as_data(other, "<"))
 
     def __le__(self, other: Operand):
-        _warn_if_tracing("compared")
+        warn_if_tracing("compared")
         return np.less_equal(self.data, as_data(other, "<="))
 
     def __gt__(self, other: Operand):
-        _warn_if_tracing("compared")
+        warn_if_tracing("compared")
         return np.greater(self.data, as_data(other, ">"))
 
     def __ge__(self, other: Operand):
-        _warn_if_tracing("compared")
+        warn_if_tracing("compared")
         return np.greater_equal(self.data, as_data(other, ">="))
 
     def __eq__(self, other: object):  # type: ignore[override]
-        _warn_if_tracing("compared")
+        warn_if_tracing("compared")
         return np.equal(self.data, as_data(other, "=="))
 
     def __ne__(self, other: object):  # type: ignore[override]
-        _warn_if_tracing("compared")
+        warn_if_tracing("compared")
         return np.not_equal(self.data, as_data(other, "!="))
 
     __hash__ = object.__hash__  # identity, so Values can key dicts and sets
@@ -452,6 +505,13 @@ def _autodiff():
     return sys.modules.get(_AUTODIFF) or importlib.import_module(_AUTODIFF)
 
 
+_NUMPY_PROTOCOL = f"{__package__}.numpy_protocol"
+
+
+def _numpy_protocol():
+    return sys.modules.get(_NUMPY_PROTOCOL) or importlib.import_module(_NUMPY_PROTOCOL)
+
+
 def _axis_params(axis: Any, keepdims: bool) -> dict:
     if axis is not None and not isinstance(axis, (int, np.integer)):
         axis = tuple(int(a) for a in axis)
@@ -496,6 +556,10 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
             datas.append(x.data)
             if x.requires_grad:
                 requires = True
+        elif type(x) in _SEQUENCES and holds_values(x):
+            # [a, b] mixed into an op: stacked, so a and b keep their gradients
+            return apply(op, tuple(stack(i) if type(i) in _SEQUENCES and holds_values(i)
+                                   else i for i in inputs), params)
         else:
             datas.append(as_data(x, op.name))
     try:
@@ -530,7 +594,7 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     return v
 
 
-def _warn_if_tracing(what: str) -> None:
+def warn_if_tracing(what: str) -> None:
     # A comparison gives plain NumPy (not a Value), so `if x > 0:` or a where() mask
     # made from it is fixed at recording time, like a branch on `bool(x)`.
     if _GRAD_MODE.tape is not None:

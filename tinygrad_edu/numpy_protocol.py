@@ -1,0 +1,211 @@
+"""NumPy functions on Values: ``np.exp(v)``, ``np.sum(v)``, ``np.dot(v, w)`` keep the graph.
+
+NumPy lets a type take over its functions. Ufuncs (``np.exp``, ``np.add``,
+``np.maximum``, and the operators of an ndarray meeting a Value: ``X @ w``) call
+``Value.__array_ufunc__``; other functions (``np.sum``, ``np.dot``, ``np.stack``, …) call
+``Value.__array_function__``. Both hand over to this module, which sends each NumPy
+function to its op-table entry (an entry names its ufunc: ``Op.ufunc``) or to the
+composite built from entries, so the result is a Value with its graph, as HIPS autograd
+users expect. Three kinds of answer, never a fourth:
+
+* differentiable: the op or composite (a Value);
+* zero gradient almost everywhere or not a number at all (comparisons, ``np.isnan``,
+  ``np.floor``, ``np.argmax``, ``np.shape``, …): answered on the data, as plain NumPy,
+  which is the right derivative (0) for what it is;
+* anything else: ``TypeError`` naming the function and how to get a constant instead.
+  A NumPy function never quietly turns a Value into an array and loses its gradient.
+
+>>> import numpy as np
+>>> from tinygrad_edu import Value
+>>> w = Value([1.0, 2.0])
+>>> loss = np.sum(np.exp(w) * np.array([1.0, 0.0]))
+>>> loss.backward()
+>>> w.grad                            # d/dw Σ e^w·[1, 0]
+array([2.71828183, 0.        ])
+
+Imports: ``ops``, ``value``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .value import Value, apply, stack, warn_if_tracing
+
+__all__ = ["array_ufunc", "array_function", "SUPPORTED"]
+
+#: ufunc -> op, read from the table (each entry names its ufunc).
+_UFUNC_OPS = {op.ufunc: op for op in ops.OPS.values() if op.ufunc is not None}
+
+#: Ufuncs whose answer is not differentiable or has zero gradient almost everywhere: they
+#: run on the data (comparisons give booleans, as ``v < 0`` does).
+_ON_DATA_UFUNCS = frozenset({
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    np.isnan, np.isinf, np.isfinite, np.signbit, np.sign, np.floor, np.ceil, np.trunc,
+    np.rint, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+})
+
+_REDUCERS = {np.add: "sum", np.maximum: "max", np.minimum: "min"}
+
+
+def _data(x: Any) -> Any:
+    """Values replaced by their data, inside lists and tuples too."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_data(e) for e in x)
+    return x
+
+
+def _refuse(name: str, extra: dict, allowed: tuple[str, ...] = ()) -> None:
+    """NumPy's ``out=``, ``dtype=``, ``where=``… have no meaning for a recorded op."""
+    bad = sorted(k for k, v in extra.items() if k not in allowed and v is not None)
+    if bad:
+        raise TypeError(f"numpy.{name} on a Value: argument(s) {', '.join(bad)} are not "
+                        f"supported (they would write or cast outside the graph)")
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """What ``ufunc.method(*inputs, **kwargs)`` means when a Value is among the inputs."""
+    name = ufunc.__name__
+    if method == "__call__":
+        if ufunc in _ON_DATA_UFUNCS:
+            warn_if_tracing("compared")
+            return ufunc(*map(_data, inputs), **kwargs)
+        _refuse(name, kwargs)
+        if ufunc is np.positive:
+            return inputs[0]
+        op = _UFUNC_OPS.get(ufunc)
+        if op is not None:
+            return apply(op, inputs)
+    elif method == "reduce" and ufunc in _REDUCERS:
+        (x,) = inputs
+        axis = kwargs.pop("axis", 0)
+        keepdims = kwargs.pop("keepdims", False)
+        _refuse(f"{name}.reduce", kwargs)
+        value = x if isinstance(x, Value) else Value(x, requires_grad=False)
+        return getattr(value, _REDUCERS[ufunc])(axis, keepdims)
+    call = name if method == "__call__" else f"{name}.{method}"
+    raise TypeError(
+        f"numpy.{call} has no differentiable version in tinygrad_edu: on a Value it would "
+        f"lose the graph. Call it on v.data (a constant, no gradient), or build it from "
+        f"ops (see docs/ops.md)")
+
+
+# ----------------------------------------------------- functions (__array_function__)
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **extra):
+    _refuse("sum", {"dtype": dtype, "out": out, **extra})
+    return _as_value(a).sum(axis, keepdims)
+
+
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **extra):
+    _refuse("mean", {"dtype": dtype, "out": out, **extra})
+    return _as_value(a).mean(axis, keepdims)
+
+
+def _max(a, axis=None, out=None, keepdims=False, **extra):
+    _refuse("max", {"out": out, **extra})
+    return _as_value(a).max(axis, keepdims)
+
+
+def _min(a, axis=None, out=None, keepdims=False, **extra):
+    _refuse("min", {"out": out, **extra})
+    return _as_value(a).min(axis, keepdims)
+
+
+def _dot(a, b, out=None):
+    _refuse("dot", {"out": out})
+    nd_a, nd_b = np.ndim(_data(a)), np.ndim(_data(b))
+    if nd_a == 0 or nd_b == 0:
+        return apply(ops.MUL, (a, b))
+    if nd_a <= 2 and nd_b <= 2:
+        return apply(ops.MATMUL, (a, b))  # np.dot is np.matmul up to two dimensions
+    raise TypeError(f"numpy.dot on Values of {nd_a} and {nd_b} dimensions: np.dot's N-d "
+                    f"rule is not supported; use np.matmul or @ (batched matrix products)")
+
+
+def _stack(arrays, axis=0, out=None, **extra):
+    _refuse("stack", {"out": out, **extra})
+    return stack(list(arrays), axis)
+
+
+def _concatenate(arrays, axis=0, out=None, **extra):
+    _refuse("concatenate", {"out": out, **extra})
+    if axis is None:
+        return apply(ops.CONCATENATE, tuple(_as_value(a).reshape(-1) for a in arrays),
+                     {"axis": 0})
+    return apply(ops.CONCATENATE, tuple(arrays), {"axis": int(axis)})
+
+
+def _where(condition, *branches):
+    if len(branches) != 2:
+        return np.where(_data(condition), *map(_data, branches))  # indices: no gradient
+    mask = np.asarray(_data(condition), dtype=bool)
+    return apply(ops.WHERE, tuple(branches), {"cond": mask})
+
+
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **extra):  # noqa: A002
+    _refuse("clip", {"out": out, **extra})
+    low = a_min if a_min is not None else min
+    high = a_max if a_max is not None else max
+    out_value = a
+    if low is not None:
+        out_value = apply(ops.MAXIMUM, (out_value, low))
+    if high is not None:
+        out_value = apply(ops.MINIMUM, (out_value, high))
+    return _as_value(out_value)
+
+
+def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        raise TypeError("numpy.reshape on a Value: only order='C' is supported")
+    return _as_value(a).reshape(newshape if shape is None else shape)
+
+
+def _transpose(a, axes=None):
+    return _as_value(a).transpose(*(axes or ()))
+
+
+def _broadcast_to(array, shape, subok=False):
+    return _as_value(array).broadcast_to(shape)
+
+
+def _as_value(x: Any) -> Value:
+    return x if isinstance(x, Value) else Value(x, requires_grad=False)
+
+
+#: NumPy function -> the differentiable version.
+_FUNCTIONS: dict[Callable, Callable] = {
+    np.sum: _sum, np.mean: _mean, np.max: _max, np.amax: _max, np.min: _min,
+    np.amin: _min, np.dot: _dot, np.stack: _stack, np.concatenate: _concatenate,
+    np.where: _where, np.clip: _clip, np.reshape: _reshape, np.transpose: _transpose,
+    np.broadcast_to: _broadcast_to,
+}
+
+#: Functions that answer about the data (shapes, indices, tests, rounding): plain NumPy.
+_ON_DATA_FUNCTIONS = frozenset({
+    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.allclose, np.isclose,
+    np.array_equal, np.count_nonzero, np.nonzero, np.round, np.around, np.result_type,
+    np.iscomplexobj, np.isrealobj, np.any, np.all,
+})
+
+#: The NumPy names that work on Values (for errors and the docs).
+SUPPORTED = sorted({f.__name__ for f in _FUNCTIONS} | {u.__name__ for u in _UFUNC_OPS})
+
+
+def array_function(func: Callable, args: tuple, kwargs: dict) -> Any:
+    """What ``func(*args, **kwargs)`` means when a Value is among the arguments."""
+    handler = _FUNCTIONS.get(func)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    if func in _ON_DATA_FUNCTIONS:
+        return func(*map(_data, args), **{k: _data(v) for k, v in kwargs.items()})
+    raise TypeError(
+        f"{func.__module__}.{func.__name__} has no differentiable version in tinygrad_edu: "
+        f"on a Value it "
+        f"would lose the graph. Call it on v.data (a constant, no gradient), or use one of "
+        f"the NumPy functions that work on Values: {', '.join(SUPPORTED)}")
