@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -90,26 +91,25 @@ except Exception as error:
 """
 
 
-def save_as_nobody(path: Path, seed: int) -> str:
-    """Save a ``Linear(2, 2)`` to ``path`` from a forked child that runs as ``nobody``.
+def as_nobody(action: Callable[[], object]) -> str:
+    """Run ``action()`` in a forked child running as ``nobody`` (no groups): what it
+    returned, as text, or ``ExceptionType: message`` if it raised.
 
     A fork, not a new interpreter: ``nobody`` may not be able to reach the venv's python.
+    (tests/test_io_abuse.py uses this too.)
     """
-    from tinygrad_edu import io, nn
-
     entry = pwd.getpwnam("nobody")
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:                                   # the child: never returns
-        outcome = "child failed"
+        outcome = "the child failed before running the action"
         try:
             os.close(read_end)
             os.setgroups([])
             os.setgid(entry.pw_gid)
             os.setuid(entry.pw_uid)
-            io.save(nn.Linear(2, 2, rng=seed), path)
-            outcome = "saved"
-        except Exception as error:
+            outcome = str(action())
+        except BaseException as error:
             outcome = f"{type(error).__name__}: {error}"
         finally:
             os.write(write_end, outcome.encode())
@@ -119,6 +119,14 @@ def save_as_nobody(path: Path, seed: int) -> str:
         outcome = pipe.read().decode()
     os.waitpid(pid, 0)
     return outcome
+
+
+def save_as_nobody(path: Path, seed: int) -> str:
+    """Save a ``Linear(2, 2)`` to ``path`` as ``nobody``: "saved" or the error."""
+    from tinygrad_edu import io, nn
+
+    outcome = as_nobody(lambda: io.save(nn.Linear(2, 2, rng=seed), path))
+    return "saved" if outcome == str(path) else outcome
 
 
 SCRATCH: list[Path] = []

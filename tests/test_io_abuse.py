@@ -11,8 +11,8 @@ a 1 GiB bomb) are in scripts/abuse_weights.py.
 import contextlib
 import errno
 import os
-import pwd
 import re
+import runpy
 import shutil
 import signal
 import stat
@@ -27,23 +27,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_io import assert_same, snapshot
 
 from tinygrad_edu import Value, io, nn
 
+# a forked child that runs as nobody: the full-size script's helper
+as_nobody = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "abuse_weights.py"))[
+    "as_nobody"]
 LEFTOVER = re.compile(r"\.w\.npz\.(\d+)-[0-9a-f]{32}\.tmp")
 
 
 def linear(seed=0):
     return nn.Linear(2, 2, rng=seed)
-
-
-def weights(model):
-    return {name: np.array(p.data) for name, p in model.named_parameters()}
-
-
-def assert_weights(model, expected):
-    for name, p in model.named_parameters():
-        np.testing.assert_array_equal(p.data, expected[name], err_msg=name)
 
 
 def hidden_files(directory):
@@ -65,7 +60,7 @@ def test_a_read_only_file_is_kept_unless_overwrite_protected(tmp_path):
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["w.npz"]
     assert io.save(linear(1), path, overwrite_protected=True) == path
-    assert_weights(io.load(linear(2), path), weights(linear(1)))
+    assert_same(io.load(linear(2), path), snapshot(linear(1)))
     assert stat.S_IMODE(path.stat().st_mode) == 0o444          # still protected
 
 
@@ -79,32 +74,6 @@ def shared_directory():
         yield directory
     finally:
         shutil.rmtree(directory)
-
-
-def as_nobody(action):
-    """Run ``action()`` in a forked child running as ``nobody`` (no groups); what it
-    returned, or ``ExceptionType: message`` if it raised."""
-    entry = pwd.getpwnam("nobody")
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:                                   # the child never returns to pytest
-        outcome = "the child failed before running the action"
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(entry.pw_gid)
-            os.setuid(entry.pw_uid)
-            outcome = str(action())
-        except BaseException as error:
-            outcome = f"{type(error).__name__}: {error}"
-        finally:
-            os.write(write_end, outcome.encode())
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        outcome = pipe.read().decode()
-    os.waitpid(pid, 0)
-    return outcome
 
 
 needs_root = pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0,
@@ -134,7 +103,7 @@ def test_a_file_the_user_could_not_write_is_kept():
         assert as_nobody(lambda: io.save(linear(2), own)).startswith("PermissionError")
         assert own.read_bytes() == before
         assert as_nobody(lambda: io.save(linear(2), own, overwrite_protected=True)) == str(own)
-        assert_weights(io.load(linear(5), own), weights(linear(2)))
+        assert_same(io.load(linear(5), own), snapshot(linear(2)))
         assert sorted(os.listdir(directory)) == ["own.npz", "roots.npz"]
 
 
@@ -179,10 +148,10 @@ def test_leftovers_of_killed_saves_are_removed_by_the_next_save(tmp_path):
         # the kill leaves exactly its own file; the earlier ones went with this child's save
         left = hidden_files(tmp_path)
         assert len(left) == 1 and LEFTOVER.fullmatch(left[0])[1] == str(child.pid)
-        assert_weights(io.load(linear(1), path), weights(linear(0)))   # the old file
+        assert_same(io.load(linear(1), path), snapshot(linear(0)))   # the old file
     io.save(linear(3), path)
     assert os.listdir(tmp_path) == ["w.npz"]
-    assert_weights(io.load(linear(1), path), weights(linear(3)))
+    assert_same(io.load(linear(1), path), snapshot(linear(3)))
 
 
 def test_a_live_saves_temporary_file_is_kept(tmp_path):
@@ -243,10 +212,10 @@ def test_saving_to_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
     chain.symlink_to(link.name)
     assert io.save(linear(1), link) == link
     assert link.is_symlink() and os.readlink(link) == str(Path("real") / "w.npz")
-    assert_weights(io.load(linear(2), target), weights(linear(1)))
+    assert_same(io.load(linear(2), target), snapshot(linear(1)))
     io.save(linear(3), chain)                             # through two links
     assert chain.is_symlink() and link.is_symlink()
-    assert_weights(io.load(linear(2), target), weights(linear(3)))
+    assert_same(io.load(linear(2), target), snapshot(linear(3)))
     assert hidden_files(tmp_path) == [] and hidden_files(tmp_path / "real") == []
 
 
@@ -259,7 +228,7 @@ def test_a_dangling_symlink_gets_its_target_created_as_open_would(tmp_path):
     target.unlink()
     io.save(linear(1), link)
     assert link.is_symlink() and target.is_file()
-    assert_weights(io.load(linear(2), target), weights(linear(1)))
+    assert_same(io.load(linear(2), target), snapshot(linear(1)))
     nowhere = tmp_path / "to-nowhere.npz"                # target in a missing directory
     nowhere.symlink_to(tmp_path / "missing" / "w.npz")
     with pytest.raises(FileNotFoundError) as info:
@@ -322,10 +291,10 @@ def measured():
 
 def refused_quickly(path, match):
     model = linear(0)
-    before = weights(model)
+    before = snapshot(model)
     with measured() as cost, pytest.raises(io.WeightsError, match=match):
         io.load(model, path)
-    assert_weights(model, before)
+    assert_same(model, before)
     assert cost["seconds"] < 0.5 and cost["peak"] < 4 << 20, cost
     return cost
 
@@ -481,7 +450,7 @@ def test_load_refuses_a_fifo_a_directory_and_a_device_at_once(tmp_path):
     fifo = tmp_path / "pipe.npz"
     os.mkfifo(fifo)
     model = linear(0)
-    before = weights(model)
+    before = snapshot(model)
     start = time.perf_counter()
     with deadline(2.0), pytest.raises(io.WeightsError, match=r"is a FIFO \(named pipe\)"):
         io.load(model, fifo)
@@ -491,7 +460,7 @@ def test_load_refuses_a_fifo_a_directory_and_a_device_at_once(tmp_path):
     if os.path.exists("/dev/null"):
         with deadline(2.0), pytest.raises(io.WeightsError, match="is a character device"):
             io.load(model, "/dev/null")
-    assert_weights(model, before)
+    assert_same(model, before)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
