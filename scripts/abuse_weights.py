@@ -296,17 +296,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="the saved model is Linear(size, size): 2000 gives 32 MB")
     parser.add_argument("--bomb-mib", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", default="kills,bombs,protected,links,fifo,names",
+                        help="which checks to run, comma-separated")
     args = parser.parse_args(argv)
+    checks = {"kills": lambda: kill_saves(args.kills, args.size, args.seed),
+              "bombs": lambda: bombs(args.bomb_mib), "protected": protected, "links": links,
+              "fifo": fifo, "names": error_names}
     import tinygrad_edu
 
     print(f"tinygrad_edu from {Path(tinygrad_edu.__file__).parent}")
     try:
-        kill_saves(args.kills, args.size, args.seed)
-        bombs(args.bomb_mib)
-        protected()
-        links()
-        fifo()
-        error_names()
+        for name in args.only.split(","):
+            checks[name]()
     finally:
         for directory in SCRATCH:
             shutil.rmtree(directory, ignore_errors=True)

@@ -92,6 +92,7 @@ def test_a_file_the_user_could_not_write_is_kept():
         assert as_nobody(lambda: open(roots, "r+b")).startswith("PermissionError")
         outcome = as_nobody(lambda: io.save(linear(1), roots))
         assert outcome.startswith("PermissionError") and str(roots) in outcome
+        assert "a file this user may not write (mode 0o644, owner uid 0)" in outcome
         assert "overwrite_protected=True" in outcome
         assert roots.read_bytes() == before
 
@@ -100,7 +101,8 @@ def test_a_file_the_user_could_not_write_is_kept():
         assert as_nobody(lambda: io.save(linear(1), own)) == str(own)
         os.chmod(own, 0o444)                       # and 0444 is not
         before = own.read_bytes()
-        assert as_nobody(lambda: io.save(linear(2), own)).startswith("PermissionError")
+        outcome = as_nobody(lambda: io.save(linear(2), own))
+        assert outcome.startswith("PermissionError") and "write-protected file" in outcome
         assert own.read_bytes() == before
         assert as_nobody(lambda: io.save(linear(2), own, overwrite_protected=True)) == str(own)
         assert_same(io.load(linear(5), own), snapshot(linear(2)))

@@ -177,19 +177,30 @@ def _replaceable_target(path: Path, overwrite_protected: bool) -> tuple[Path, in
         st = os.stat(target)
     except OSError:
         return target, None                      # a new file; creating it reports problems
-    via = f" (the target of a link: {target})" if target != Path(os.path.abspath(path)) else ""
+    via = f", the target of a link: {target}" if target != Path(os.path.abspath(path)) else ""
     if not stat.S_ISREG(st.st_mode):
-        kind = _kind(st.st_mode)
-        error = IsADirectoryError if stat.S_ISDIR(st.st_mode) else FileExistsError
-        raise error(errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EEXIST,
-                    f"save: will not replace {kind}{via}; weights go to regular files",
-                    str(path))
-    writable = os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
-    if not overwrite_protected and not (writable and st.st_mode & 0o222):
-        raise PermissionError(errno.EACCES, f"save: will not replace a write-protected file "
-                              f"(mode {stat.S_IMODE(st.st_mode):#o}{via}); pass "
+        # OSError(EISDIR, ...) is an IsADirectoryError, OSError(EEXIST, ...) a FileExistsError
+        code = errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EEXIST
+        raise OSError(code, f"save: will not replace {_kind(st.st_mode)}{via}; weights go to "
+                      f"regular files", str(path))
+    protected = None if overwrite_protected else _protection(target, st)
+    if protected:
+        raise PermissionError(errno.EACCES, f"save: will not replace {protected}{via}; pass "
                               f"overwrite_protected=True to replace it", str(path))
     return target, stat.S_IMODE(st.st_mode)
+
+
+def _protection(target: Path, st: os.stat_result) -> str | None:
+    """What protects an existing file from this user, for messages, or None.
+
+    No write bit at all counts even for root (whom ``os.access`` always lets write).
+    """
+    mode = stat.S_IMODE(st.st_mode)
+    if not mode & 0o222:
+        return f"a write-protected file (mode {mode:#o})"
+    if not os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+        return f"a file this user may not write (mode {mode:#o}, owner uid {st.st_uid})"
+    return None
 
 
 def _kind(mode: int) -> str:
@@ -222,7 +233,8 @@ def _remove_leftovers(target: Path, started: float) -> None:
 
 def _abandoned(entry: os.DirEntry, pid: str | None, started: float) -> bool:
     """Whether a temporary file is a killed save's: a regular file, written before this
-    save started, by a process that no longer exists."""
+    save started, by a process that no longer exists (a name without a PID: untouched
+    for LEGACY_GRACE)."""
     try:
         st = entry.stat(follow_symlinks=False)
     except OSError:
