@@ -8,10 +8,7 @@ from tinygrad_edu.cli import build_parser, main
 
 
 def test_version(capsys):
-    try:
-        main(["--version"])
-    except SystemExit as exit_:
-        assert exit_.code == 0
+    assert main(["--version"]) == 0  # main returns the exit code, also for argparse's exits
     assert capsys.readouterr().out.strip() == f"tinygrad-edu {__version__}"
 
 
