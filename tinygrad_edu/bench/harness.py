@@ -204,12 +204,11 @@ def format_table(report: Report) -> str:
     >>> r = Report(timings=[Timing("W1", "article II", "tinygrad_edu-traced", 2e-5, 2e-5,
     ...                            2e-5, 3, 10, "hand-numpy", 1.25, 1.25)],
     ...            goals=[Goal("W1", "traced ≤ 1.5× hand NumPy", "1.25×", True)])
-    >>> print(format_table(r))  # doctest: +NORMALIZE_WHITESPACE
-    workload case       system                   median   min   max   ratio  of mins
-    W1       article II tinygrad_edu-traced   20.0 µs   20.0 µs   20.0 µs  1.25×  1.25× (vs hand-numpy)
-    <BLANKLINE>
-    goals:
-      [MET   ] W1: traced ≤ 1.5× hand NumPy — 1.25×
+    >>> table = format_table(r).splitlines()
+    >>> table[1].split()[:5]                  # the system's name is not cut
+    ['W1', 'article', 'II', 'tinygrad_edu-traced', '20.0']
+    >>> table[-1]
+    '  [MET   ] W1: traced ≤ 1.5× hand NumPy — 1.25×'
     """
     widths = {column: max([len(column), *(len(getattr(t, column)) for t in report.timings)])
               for column in ("workload", "case", "system")}

@@ -171,7 +171,8 @@ def _describe(error: BaseException, path: str) -> str:
     for frame in traceback.extract_tb(error.__traceback__):
         if target is not None and Path(frame.filename).resolve() == target:
             where = f"{path}, line {frame.lineno}"
-    return f"{where}: {type(error).__name__}: {text}" if text else f"{where}: {type(error).__name__}"
+    kind = type(error).__name__
+    return f"{where}: {kind}: {text}" if text else f"{where}: {kind}"
 
 
 def _short(value: Any) -> str:

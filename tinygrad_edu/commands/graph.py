@@ -28,9 +28,9 @@ def output_format(text: str) -> str:
 
     >>> output_format("svg")
     'svg'
-    >>> output_format("bogus")
+    >>> output_format("bogus")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    argparse.ArgumentTypeError: unknown format 'bogus'; use dot, svg, png, pdf or another Graphviz output format
+    argparse.ArgumentTypeError: unknown format 'bogus'; use dot, svg, png, pdf or ...
     """
     import graphviz
 
