@@ -10,8 +10,8 @@ error of tinygrad_edu's own types is one line, ``tinygrad-edu: error: ...``, and
 status 2. Anything else is reported as an internal error with a request to report it;
 set ``TINYGRAD_EDU_DEBUG=1`` to see the traceback instead.
 
->>> main(["--version"])
-tinygrad-edu 0.1.0
+>>> main(["--version"])  # doctest: +ELLIPSIS
+tinygrad-edu ...
 0
 """
 
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
-        return exit_.code if isinstance(exit_.code, int) else 2
+        return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 2
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
