@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: test demo lint bench dot browser clean
 
 $(STAMP): pyproject.toml
+	@echo "installing tinygrad_edu and its extras into $(VENV) (pip, quiet: about 30 s, once)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,dev,examples]'
@@ -40,6 +41,9 @@ test: $(STAMP) dot browser
 
 demo: $(STAMP) dot
 	$(VENV)/bin/tinygrad-edu demo
+	@echo
+	@echo "The tools are in $(VENV): run '. $(VENV)/bin/activate' to use tinygrad-edu and"
+	@echo "python examples/... in this shell (or call $(VENV)/bin/tinygrad-edu directly)."
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check tinygrad_edu tests examples benchmarks scripts

@@ -23,6 +23,7 @@ import numpy as np
 
 from tinygrad_edu import io, losses, nn, optim
 from tinygrad_edu.autodiff import no_grad
+from tinygrad_edu.cases import nonnegative_int
 from tinygrad_edu.training import fit
 
 FULL = {"hidden": 128, "epochs": 40, "batch_size": 32, "lr": 2e-3}
@@ -79,8 +80,11 @@ def run(config: dict, seed: int = 0, weights: str | None = None, verbose: bool =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="fast configuration (for tests)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--weights", help="where to save the weights (default: a temp dir)")
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="seed of the train/test split and of the initial weights "
+                             "(default: 0)")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="where to save the weights (default: a temporary folder)")
     args = parser.parse_args(argv)
     result = run(SMOKE if args.smoke else FULL, args.seed, args.weights)
     ok = result["test_accuracy"] >= 0.95 and \

@@ -25,6 +25,7 @@ import numpy as np
 
 from tinygrad_edu import losses, nn, optim
 from tinygrad_edu.autodiff import no_grad
+from tinygrad_edu.cases import nonnegative_int, positive_int
 
 
 def make_moons(n: int, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -98,12 +99,17 @@ def plot_boundary(model: nn.scalar.MLP, X: np.ndarray, y: np.ndarray, path: str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a few steps on few points")
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--points", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", help="PNG for the plot (default moons_boundary.png; "
-                        "with --smoke, a temporary file that is removed)")
+    parser.add_argument("--steps", type=positive_int, default=100, metavar="N",
+                        help="full-batch SGD steps (default: 100)")
+    parser.add_argument("--points", type=positive_int, default=100, metavar="N",
+                        help="points in the data set, at least 2 (default: 100)")
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="seed of the data and the initial weights (default: 0)")
+    parser.add_argument("--out", metavar="FILE", help="PNG for the plot (default "
+                        "moons_boundary.png; with --smoke, a temporary file that is removed)")
     args = parser.parse_args(argv)
+    if args.points < 2:
+        parser.error(f"argument --points: must be at least 2 (one per moon), got {args.points}")
     steps, points = (20, 30) if args.smoke else (args.steps, args.points)
     start = time.perf_counter()
     model, X, y, accuracy = train(steps, points, args.seed)

@@ -1,17 +1,18 @@
-"""The command line: discovery of subcommands, version, help."""
+"""The command line: discovery of subcommands, version, help; what `make` prints."""
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tinygrad_edu import __version__
 from tinygrad_edu.cli import build_parser, main
 
 
 def test_version(capsys):
-    try:
-        main(["--version"])
-    except SystemExit as exit_:
-        assert exit_.code == 0
+    assert main(["--version"]) == 0  # main returns the exit code, also for argparse's exits
     assert capsys.readouterr().out.strip() == f"tinygrad-edu {__version__}"
 
 
@@ -31,3 +32,31 @@ def test_module_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "tinygrad_edu", "--version"],
                          capture_output=True, text=True, check=True)
     assert __version__ in out.stdout
+
+
+# ------------------------------------------------ what make prints (issue 15, items 5, 7)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _make_dry_run(target: str) -> list[str]:
+    """The commands ``make TARGET`` would run, all of them (-B), none executed (-n)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    result = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=60)
+    return result.stdout.splitlines()
+
+
+def test_make_says_what_the_quiet_pip_is_doing_before_it_starts():
+    lines = _make_dry_run("demo")
+    first_pip = next(i for i, line in enumerate(lines) if "pip install" in line)
+    said = [line for line in lines[:first_pip] if line.startswith("echo ")]
+    assert said and "installing" in said[0] and ".venv" in said[0]
+
+
+def test_make_demo_ends_by_saying_how_to_reach_the_tools():
+    lines = _make_dry_run("demo")
+    demo = next(i for i, line in enumerate(lines) if line.endswith("tinygrad-edu demo"))
+    after = " ".join(lines[demo + 1:])
+    assert ". .venv/bin/activate" in after and ".venv/bin/tinygrad-edu" in after
+    assert all(line.startswith("echo") for line in lines[demo + 1:])

@@ -1,7 +1,20 @@
-"""The docs are generated from the code where they describe the code."""
+"""The docs are generated from the code where they describe the code, and every python
+snippet in README.md and docs/ runs as pasted and prints what the page shows."""
 
+import contextlib
 import importlib.util
+import io
+import re
+import shutil
+import subprocess
+import sys
+import warnings
 from pathlib import Path
+
+import pytest
+from markdown_blocks import fenced_blocks, python_snippets
+
+from tinygrad_edu.viz.render import DotNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,3 +93,75 @@ def test_speed_guide_example_trains_like_the_hand_derivation(capsys):
     assert main(["code", "article2"]) == 0
     listing = re.findall(r"```text\n(.*?)```", guide, re.S)[0]
     assert listing == capsys.readouterr().out
+
+
+# ------------------------------------------- every snippet runs (issue 15, item 14)
+SNIPPETS = python_snippets()
+
+
+def test_the_docs_have_snippets_and_mark_few_as_not_runnable():
+    assert len(SNIPPETS) >= 15
+    skipped = [s for s in SNIPPETS if s.not_runnable]
+    assert len(skipped) <= 3, [s.where for s in skipped]  # fragments quoting the articles
+    assert all(len(s.not_runnable.split()) >= 3 for s in skipped)  # with a real reason
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.where for s in SNIPPETS])
+def test_snippet_runs_alone_and_prints_what_the_doc_shows(snippet, tmp_path, monkeypatch):
+    """Each python block of README.md and docs/**/*.md runs in a fresh namespace (so it
+    defines every name it uses), in an empty folder; where the doc shows the output,
+    the printed text must be that output."""
+    if snippet.not_runnable:
+        pytest.skip(f"marked not runnable: {snippet.not_runnable}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the blog's log(0) is its point
+        try:
+            exec(compile(snippet.code, snippet.where, "exec"), {"__name__": "__snippet__"})
+        except DotNotFoundError as error:  # rendering needs Graphviz; DOT text does not
+            pytest.skip(str(error))
+    if snippet.output is not None:
+        assert _lines(printed.getvalue()) == _lines(snippet.output)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip("\n").splitlines()]
+
+
+# --------------------------------------- the README's quick start (issue 15, item 5)
+README = ROOT / "README.md"
+SHELL_LINES = [line for block in fenced_blocks(README.read_text(encoding="utf-8"))
+               if block.language == "sh" for line in block.body.splitlines()
+               if line.strip() and not line.startswith("make ")]
+ACTIVATE = ". .venv/bin/activate"
+
+
+def test_readme_says_how_to_reach_the_tools_right_under_the_make_commands():
+    blocks = fenced_blocks(README.read_text(encoding="utf-8"))
+    first = next(i for i, b in enumerate(blocks) if b.body.startswith("make demo"))
+    following = blocks[first + 1]
+    assert following.language == "sh" and following.body.startswith(ACTIVATE + "\n")
+    assert "`.venv/bin/tinygrad-edu`" in following.before  # the way without activating
+
+
+@pytest.mark.parametrize("line", [l for l in SHELL_LINES if l != ACTIVATE])
+def test_readme_shell_line_works_in_a_fresh_shell_after_make(line, tmp_path):
+    """Each shell line of the README, pasted into a new shell in a checkout where `make
+    demo` has run: the README's activation line first, a bare PATH, an empty folder
+    (with the checkout's .venv and examples/). The exit status is 0 unless the line's
+    comment says otherwise ("exit status 1")."""
+    venv = Path(sys.prefix)
+    if not (venv / "bin" / "activate").is_file():
+        pytest.skip("the tests are not running in a virtual environment (make test makes one)")
+    (tmp_path / ".venv").symlink_to(venv)
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    expected = re.search(r"#.*exit status (\d+)", line)
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    result = subprocess.run(["bash", "-c", f"{ACTIVATE} && {line}"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    if "not found on PATH" in result.stderr and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    assert result.returncode == (int(expected.group(1)) if expected else 0), result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,7 +10,8 @@ Owns: the loss of each case (perceptron, two-layer net, the blog's 3-1 net: each
 ``losses.half_sse`` of its output; the blog's naive cross-entropy), a plain
 gradient-descent loop over named Values, :func:`get_case`, the cases' starting
 points paired with their hand gradients, and the plumbing the example scripts share
-with ``demo`` (:func:`example_run_length`, :func:`print_predictions`). Data sets come
+with the commands (:func:`example_run_length`, :func:`print_predictions`, and the
+argument types :func:`positive_int` and :func:`nonnegative_int`). Data sets come
 from ``manual`` (plain arrays; the math of ``manual`` is only used as the hand gradient
 that ``compare`` checks).
 
@@ -36,7 +37,7 @@ __all__ = [
     "perceptron_loss", "perceptron_output", "two_layer_loss", "two_layer_output",
     "naive_bce", "sgd_step", "gradient_descent", "Descent", "Case",
     "get_case", "CASE_NAMES", "PERCEPTRON_CASES", "blog_loss", "ARTICLE2_W_H", "ARTICLE2_W_O",
-    "example_run_length", "print_predictions",
+    "example_run_length", "print_predictions", "positive_int", "nonnegative_int",
 ]
 
 ARTICLE2_W_H = ((0.1, 0.2, 0.3), (0.4, 0.5, 0.6))
@@ -300,6 +301,43 @@ def get_case(name: str, *, as_published: bool = False) -> Case:
 # ------------------------------------------------------- the example scripts' command line
 
 
+def positive_int(text: str) -> int:
+    """An ``argparse`` type: a whole number of at least 1 (epochs, iterations, digits).
+
+    A bad value becomes argparse's one-line usage error (exit status 2), before anything
+    runs.
+
+    >>> positive_int("200_000")
+    200000
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: must be at least 1, got 0
+    """
+    return _int_at_least(text, 1)
+
+
+def nonnegative_int(text: str) -> int:
+    """An ``argparse`` type: a whole number of at least 0 (random seeds).
+
+    >>> nonnegative_int("0")
+    0
+    >>> nonnegative_int("-1")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: must be at least 0, got -1
+    """
+    return _int_at_least(text, 0)
+
+
+def _int_at_least(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+    return value
+
+
 def example_run_length(
     doc: str, argv: list[str] | None, *, flag: str, default: int, smoke: int
 ) -> int:
@@ -308,7 +346,8 @@ def example_run_length(
     Every training script in ``examples/`` takes the same two options (``--smoke`` is the
     fast run ``tests/test_examples.py`` uses), so they are declared once, here. ``doc`` is
     the script's module docstring; its first line becomes the ``--help`` description.
-    ``flag`` names the length, e.g. ``"epochs"`` or ``"iterations"``.
+    ``flag`` names the length, e.g. ``"epochs"`` or ``"iterations"``; it must be at
+    least 1 (``--epochs 0`` is a usage error, exit status 2).
 
     >>> example_run_length("Demo.", ["--epochs", "5"], flag="epochs", default=100, smoke=2)
     5
@@ -316,7 +355,8 @@ def example_run_length(
     2
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument(f"--{flag}", type=int, default=default)
+    parser.add_argument(f"--{flag}", type=positive_int, default=default, metavar="N",
+                        help=f"how many {flag} to train (default: {default:,})")
     parser.add_argument("--smoke", action="store_true", help=f"fast run ({smoke} {flag})")
     args = parser.parse_args(argv)
     return smoke if args.smoke else getattr(args, flag)

@@ -58,10 +58,12 @@ class Report:
     goals: list[Goal] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # per-workload numbers (memory, …)
     skipped: dict[str, str] = field(default_factory=dict)  # system or workload -> why
+    quick: bool = False  # a smoke run: its goals are listed, never judged MET or MISSED
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "environment": environment(),
+            "quick": self.quick,
             "timings": [asdict(t) for t in self.timings],
             "goals": [asdict(g) for g in self.goals],
             "extra": self.extra,
@@ -194,24 +196,44 @@ def _fmt_seconds(s: float) -> str:
 
 
 def format_table(report: Report) -> str:
-    """The human-readable table: one row per (workload, case, system), then the goals."""
-    lines = [f"{'workload':8} {'case':28} {'system':16} {'median':>11} {'min':>11} "
+    """The human-readable table: one row per (workload, case, system), then the goals.
+
+    Columns are as wide as their longest entry, so no name is cut. A ``quick`` report
+    lists its goals without a verdict: a smoke run's times say nothing about them.
+
+    >>> r = Report(timings=[Timing("W1", "article II", "tinygrad_edu-traced", 2e-5, 2e-5,
+    ...                            2e-5, 3, 10, "hand-numpy", 1.25, 1.25)],
+    ...            goals=[Goal("W1", "traced ≤ 1.5× hand NumPy", "1.25×", True)])
+    >>> table = format_table(r).splitlines()
+    >>> table[1].split()[:5]                  # the system's name is not cut
+    ['W1', 'article', 'II', 'tinygrad_edu-traced', '20.0']
+    >>> table[-1]
+    '  [MET   ] W1: traced ≤ 1.5× hand NumPy — 1.25×'
+    """
+    widths = {column: max([len(column), *(len(getattr(t, column)) for t in report.timings)])
+              for column in ("workload", "case", "system")}
+    w, c, s = widths["workload"], widths["case"], widths["system"]
+    lines = [f"{'workload':{w}} {'case':{c}} {'system':{s}} {'median':>11} {'min':>11} "
              f"{'max':>11} {'ratio':>8} {'of mins':>8}"]
     for t in report.timings:
         ratio = f"{t.ratio:7.2f}×" if t.ratio is not None else "      -"
         ratio += f" {t.ratio_of_mins:7.2f}×" if t.ratio_of_mins is not None else "        -"
-        lines.append(f"{t.workload:8} {t.case[:28]:28} {t.system[:16]:16} "
+        lines.append(f"{t.workload:{w}} {t.case:{c}} {t.system:{s}} "
                      f"{_fmt_seconds(t.median)} {_fmt_seconds(t.min)} {_fmt_seconds(t.max)} "
                      f"{ratio}" + (f" (vs {t.baseline})" if t.baseline else ""))
     for workload, numbers in report.extra.items():
         for key, value in numbers.items():
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-            lines.append(f"{workload:8} {key}: {shown}")
+            lines.append(f"{workload:{w}} {key}: {shown}")
     if report.skipped:
         lines.append("")
         for what, why in report.skipped.items():
             lines.append(f"skipped {what}: {why}")
     lines.append("")
+    if report.quick:
+        lines.append("goals (not judged: --quick is a smoke run, not a measurement):")
+        lines.extend(f"  - {g.workload}: {g.text} — {g.measured}" for g in report.goals)
+        return "\n".join(lines)
     lines.append("goals:")
     for g in report.goals:
         mark = {True: "MET   ", False: "MISSED", None: "n/a   "}[g.met]
