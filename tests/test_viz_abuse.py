@@ -203,13 +203,14 @@ def _quoted_strings(dot: str) -> list[str]:
     return re.findall(r'"((?:[^"\\]|\\.)*)"', dot)
 
 
-@pytest.mark.parametrize("name", ["n" * 20_000, "&" * 20_000, "<\\\"" * 7_000])
+@pytest.mark.parametrize("name", ["n" * 20_000, "&" * 20_000, "<\\\"" * 7_000,
+                                  ("&" * 300 + "\u2028") * 100])
 def test_huge_names_give_labels_dot_accepts(name):
     # dot refuses a quoted string of 16,384 characters or more (its lexer's limit).
     x = Value(2.0, name=name)
     y = (x * x).sigmoid()
     y.name = name
-    for dot in (to_dot(y), frame_dot(trace_backward(y), 1)):
+    for dot in (to_dot(y, title=name), frame_dot(trace_backward(y), 1)):
         assert max(len(s) for s in _quoted_strings(dot)) < 16_384
         assert max(len(line) for s in _quoted_strings(dot)
                    for line in s.split("\\n")) <= 5 * LINE_LIMIT

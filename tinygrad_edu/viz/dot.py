@@ -49,6 +49,8 @@ LABEL_LINES = 15
 _NEAR = 8
 #: A sum of more parts than this is shown as a count and the total.
 SUM_PARTS = 8
+# Unicode line separators count as newlines too (str.splitlines, editors do).
+_NEWLINE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 #: A chain shorter than this is never folded (folding 2 nodes saves nothing).
 _FOLD_MIN = 3
 
@@ -71,20 +73,19 @@ def escape(text: Any) -> str:
     >>> escape('a "b"\\\\<c>&\\n')
     'a \\\\"b\\\\"\\\\\\\\&lt;c&gt;&amp;\\\\n'
     """
-    # Unicode line separators count as newlines too (str.splitlines, editors do).
-    lines = [readable(line, LINE_LIMIT)
-             for line in re.split("\r\n|[\r\n\x85\u2028\u2029]", str(text))]
+    lines = [readable(line, LINE_LIMIT) for line in _NEWLINE.split(str(text))]
     s = "\n".join(lines).replace("\\", "\\\\").replace('"', '\\"')
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "\\n")
     return "".join(c if c >= " " or c == "\t" else "\ufffd" for c in s).replace("\t", " ")
 
 
 def _q(text: Any) -> str:
-    return '"' + escape(text) + '"'
+    return _label([text])
 
 
-def _label(lines: list[str]) -> str:
-    lines = [part for line in lines for part in str(line).split("\n")]
+def _label(lines: list[Any]) -> str:
+    """A quoted label of ``lines`` (each may hold line breaks): at most LABEL_LINES."""
+    lines = [part for line in lines for part in _NEWLINE.split(str(line))]
     if len(lines) > LABEL_LINES:
         lines = [*lines[:LABEL_LINES - 1], f"… {len(lines) - LABEL_LINES + 1} more lines"]
     return '"' + "\\n".join(escape(line) for line in lines) + '"'
