@@ -5,7 +5,8 @@ and measures:
 
 * ``explain(x, loss)`` for the chain's input: seconds and characters of text;
 * ``backward_html(loss, path)``: seconds and bytes of the page (needs Graphviz's
-  ``dot``);
+  ``dot``), on chains and on wide sums ``p0 + p1·p1 + …`` (no chain to fold: the
+  frame cap and the page's node budget are what bound the page);
 * one name of 20,000 characters and one with a lone surrogate through
   ``backward_html``: the page is written and no ``.tmp`` file is left.
 
@@ -48,9 +49,18 @@ def measure_explain(nodes: int) -> None:
           flush=True)
 
 
-def measure_html(nodes: int, directory: Path) -> None:
-    _, loss = chain(nodes)
-    path = directory / f"chain_{nodes}.html"
+def wide(leaves: int) -> Value:
+    """p0 + p1·p1 + p2·p2 + …: 3·leaves − 2 nodes, every one its own frame."""
+    ps = [Value(float(i) / leaves, name=f"p{i}") for i in range(leaves)]
+    total = ps[0]
+    for p in ps[1:]:
+        total = total + p * p
+    return total
+
+
+def measure_html(nodes: int, directory: Path, kind: str = "chain") -> None:
+    loss = chain(nodes)[1] if kind == "chain" else wide((nodes + 2) // 3)
+    path = directory / f"{kind}_{nodes}.html"
     start = time.perf_counter()
     backward_html(loss, path)
     seconds = time.perf_counter() - start
@@ -58,7 +68,7 @@ def measure_html(nodes: int, directory: Path) -> None:
     sections = path.read_text("utf-8").count('<section class="frame')
     path.unlink()
     print(f"backward_html {nodes:>7,} nodes  {seconds:8.2f} s  {size:>12,} bytes  "
-          f"{sections} frames on the page", flush=True)
+          f"{sections} frames on the page ({kind})", flush=True)
 
 
 def hostile_names(directory: Path) -> None:
@@ -84,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="chain sizes (nodes) for explain()")
     parser.add_argument("--html", type=int, nargs="*", default=[199, 4_001, 10_000, 100_000],
                         help="chain sizes (nodes) for backward_html()")
+    parser.add_argument("--wide", type=int, nargs="*", default=[199, 4_001],
+                        help="wide-sum sizes (nodes, rounded to 3k − 2) for backward_html()")
     parser.add_argument("--no-hostile", action="store_true", help="skip the hostile names")
     args = parser.parse_args(argv)
-    if any(n < 2 for n in [*args.explain, *args.html]):
+    if any(n < 2 for n in [*args.explain, *args.html, *args.wide]):
         parser.error("sizes are node counts of at least 2")
     sys.setrecursionlimit(10_000)  # nothing here may need more; a deep recursion fails
     for n in args.explain:
@@ -94,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as d:
         for n in args.html:
             measure_html(n, Path(d))
+        for n in args.wide:
+            measure_html(n, Path(d), "wide")
         if not args.no_hostile:
             hostile_names(Path(d))
     return 0

@@ -40,17 +40,10 @@ def _load_script():
     return module
 
 
-#: The full-size runs' chain (x, then alternately ``* 1.0001`` and ``sin``), in small.
-chain = _load_script().chain
-
-
-def wide(leaves: int) -> Value:
-    """p0 + p1·p1 + p2·p2 + …: no chains (every add has two inputs), many frames."""
-    ps = [Value(float(i) / leaves, name=f"p{i}") for i in range(leaves)]
-    total = ps[0]
-    for p in ps[1:]:
-        total = total + p * p
-    return total
+# The full-size runs' graphs, in small: a chain (x, then alternately ``* 1.0001`` and
+# ``sin``) and a wide sum p0 + p1·p1 + … (no chain: every add has two inputs).
+_script = _load_script()
+chain, wide = _script.chain, _script.wide
 
 
 # ------------------------------------------------------------------ 12.7 explain()
