@@ -1,17 +1,22 @@
 """The HTML stepper in a real headless browser (Debian's chromium driven by Playwright).
 
 Oracles: the browser's console (no errors), the page's own state after key presses
-(frame index), the number of frames (10 for article II: its ten differentiable nodes),
-and the screenshot's pixels (a blank page has zero variance). Skipped with a reason
-when chromium or playwright is missing; `make test` installs both (`make browser`).
+(frame index), the number of frames (10 for article II: its ten differentiable nodes,
+then the summary), the screenshot's pixels (a blank page has zero variance), the
+layout the browser computes at a phone's width (issue 15.13: text of at least 10 px,
+the explanation inside the viewport), and article II's hand derivation
+(manual.two_layer_grads) for the summary. Skipped with a reason when chromium or
+playwright is missing; `make test` installs both (`make browser`).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,7 +62,7 @@ def test_stepper_in_headless_chromium(page_file, tmp_path):
             page.on("request", lambda r: requests.append(r.url))
             page.goto(page_file.as_uri())
             assert page.get_attribute("body", "data-frame") == "0"
-            assert page.text_content("#counter") == "frame 1 / 10"
+            assert page.text_content("#counter") == "frame 1 / 11"
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowRight")
             assert page.get_attribute("body", "data-frame") == "2"
@@ -66,8 +71,9 @@ def test_stepper_in_headless_chromium(page_file, tmp_path):
             page.keyboard.press("ArrowLeft")
             assert page.get_attribute("body", "data-frame") == "1"
             page.keyboard.press("End")
-            assert page.text_content("#counter") == "frame 10 / 10"
+            assert page.text_content("#counter") == "frame 11 / 11"
             assert page.locator("#next").is_disabled()
+            page.click("#prev")
             page.click("#prev")
             assert page.get_attribute("body", "data-frame") == "8"
             # The explain() text of the visited node is on the page (frame 9: W_h or W_o).
@@ -77,5 +83,77 @@ def test_stepper_in_headless_chromium(page_file, tmp_path):
             assert problems == []
             assert requests == [page_file.as_uri()]  # nothing fetched from anywhere else
             assert _pixel_spread(png) > 5.0
+        finally:
+            browser.close()
+
+
+# Font size of every text of the visible picture, in CSS pixels as drawn.
+_TEXT_PX = """() => {
+  const frame = document.querySelector('.frame:not([hidden])');
+  return Array.from(frame.querySelectorAll('svg text')).map(t =>
+    parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a);
+}"""
+
+_RECT = """(selector) => {
+  const r = document.querySelector(selector).getBoundingClientRect();
+  return [r.top, r.bottom, r.left, r.right];
+}"""
+
+
+def _summary_gradients(text: str) -> dict[str, np.ndarray]:
+    """``∂L/∂name = [[…]`` and its further rows, parsed back into arrays."""
+    found: dict[str, list[str]] = {}
+    name = None
+    for line in text.splitlines():
+        m = re.match(r"  ∂L/∂(\w+) = (.*)", line)
+        if m:
+            name = m.group(1)
+            found[name] = [m.group(2)]
+        elif name and line.startswith("    "):
+            found[name].append(line)
+    return {k: np.array([[float(x) for x in re.findall(r"[−-]?[\d.]+(?:e[−-]?\d+)?",
+                                                        row.replace("−", "-"))]
+                         for row in rows]) for k, rows in found.items()}
+
+
+def test_stepper_at_phone_width(page_file):
+    from tinygrad_edu import manual
+    from tinygrad_edu.cases import ARTICLE2_W_H, ARTICLE2_W_O
+
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 667})
+            problems: list[str] = []
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(page_file.as_uri())
+            sizes = page.evaluate(_TEXT_PX)
+            assert sizes and min(sizes) >= 10.0, min(sizes)
+            # The page itself never scrolls sideways: the picture's box does.
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            # Frame 10 visits a weight matrix, at the bottom of the picture (inputs are
+            # drawn at the bottom): the picture scrolls to it, the text stays in view.
+            for _ in range(9):
+                page.keyboard.press("ArrowRight")
+            assert page.get_attribute("body", "data-frame") == "9"
+            top, bottom, left, right = page.evaluate(_RECT, ".frame:not([hidden]) pre")
+            assert 0 <= top < bottom <= 667 and 0 <= left < right <= 375
+            node = page.locator(".frame:not([hidden]) .graph [fill='#ffb74d']").first
+            box = node.bounding_box()
+            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 667
+            assert page.evaluate("document.querySelector('.frame:not([hidden]) .graph')"
+                                 ".scrollTop") > 0     # it did scroll to get there
+            assert min(page.evaluate(_TEXT_PX)) >= 10.0
+            # The last frame: every parameter's gradient, as article II derives them.
+            page.keyboard.press("End")
+            summary = page.locator(".frame:not([hidden]) pre").text_content()
+            assert summary.startswith("Summary: the gradient of every parameter of L")
+            hand = manual.two_layer_grads(manual.OR_X, manual.OR_T, np.array(ARTICLE2_W_H),
+                                          np.array(ARTICLE2_W_O))
+            shown = _summary_gradients(summary)
+            assert set(shown) == {"W_h", "W_o"}
+            for name in shown:
+                np.testing.assert_allclose(shown[name], hand[name], rtol=6e-4)
+            assert problems == []
         finally:
             browser.close()

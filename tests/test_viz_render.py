@@ -75,7 +75,7 @@ def test_cli_writes_svg_and_html(tmp_path, capsys):
     assert main(["graph", "article2", "--backward", "--html", str(html)]) == 0
     assert "(10 backward frames)" in capsys.readouterr().out
     page = html.read_text("utf-8")
-    assert page.count('<section class="frame"') == 10
+    assert page.count('<section class="frame"') == 11  # 10 frames and the summary
     assert "http://" not in page.replace("http://www.w3.org", "")  # no network resources
     assert "https://" not in page and "<link" not in page and " src=" not in page
 

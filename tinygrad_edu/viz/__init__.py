@@ -18,7 +18,8 @@ from .dot import escape, frame_dot, to_dot
 from .explain import explain
 from .frames import backward_frames, trace_backward
 from .html import backward_html
-from .render import DotNotFoundError, draw, draw_frame, render_frames
+from .render import DotError, DotNotFoundError, draw, draw_frame, render_frames
 
 __all__ = ["to_dot", "frame_dot", "escape", "backward_frames", "trace_backward", "explain",
-           "draw", "draw_frame", "render_frames", "DotNotFoundError", "backward_html"]
+           "draw", "draw_frame", "render_frames", "DotNotFoundError", "DotError",
+           "backward_html"]

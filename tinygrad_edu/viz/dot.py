@@ -17,7 +17,9 @@ Picture conventions (the legend in docs/guides/graphs.md):
   ``local derivative`` and ``upstream × local = contribution``.
 
 Every piece of text goes through :func:`escape`, so no name can break the DOT or
-inject markup. Past ``max_nodes`` values, tensors collapse to their shape and long
+inject markup, and no label grows past what ``dot`` accepts (a quoted string of 16,384
+characters): lines are shortened with an ellipsis and a label has at most
+``LABEL_LINES`` lines. Past ``max_nodes`` values, tensors collapse to their shape and long
 chains fold into one summary node; what was folded is noted in the graph's title.
 
 Imports: ``viz.graph`` and ``viz.frames`` (their data only). Must not import graphviz.
@@ -33,12 +35,22 @@ from typing import Any
 import numpy as np
 
 from ..value import Value
-from .frames import BackwardTrace, Edge
-from .graph import Graph, collect, display_name, fmt_data, fmt_number
+from .frames import BackwardTrace, Edge, derivative_text
+from .graph import Graph, collect, display_name, fmt_data, fmt_number, hang, readable
 
 __all__ = ["escape", "to_dot", "frame_dot", "dot_statements", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 200
+#: Longest line of a label, in characters, and most lines in one label: escaped, 15
+#: lines of 200 characters stay below dot's limit of 16,384 for a quoted string.
+LINE_LIMIT = 200
+LABEL_LINES = 15
+#: At most this many neighbours of a frame's node (on each side) are kept from folding.
+_NEAR = 8
+#: A sum of more parts than this is shown as a count and the total.
+SUM_PARTS = 8
+# Unicode line separators count as newlines too (str.splitlines, editors do).
+_NEWLINE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 #: A chain shorter than this is never folded (folding 2 nodes saves nothing).
 _FOLD_MIN = 3
 
@@ -55,24 +67,27 @@ def escape(text: Any) -> str:
 
     Backslashes and quotes are escaped for DOT; ``&``, ``<`` and ``>`` become entities
     (Graphviz decodes entities in labels, so they show as typed and never form markup);
-    other control characters are replaced.
+    other control characters, and characters UTF-8 cannot encode, are replaced. Each
+    line is shortened to ``LINE_LIMIT`` characters (with an ellipsis).
 
     >>> escape('a "b"\\\\<c>&\\n')
     'a \\\\"b\\\\"\\\\\\\\&lt;c&gt;&amp;\\\\n'
     """
-    s = str(text).encode("utf-8", "replace").decode("utf-8")
-    s = s.replace("\\", "\\\\").replace('"', '\\"')
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # Unicode line separators count as newlines too (str.splitlines, editors do).
-    s = re.sub("\r\n|[\r\n\x85\u2028\u2029]", "\\\\n", s)
+    lines = [readable(line, LINE_LIMIT) for line in _NEWLINE.split(str(text))]
+    s = "\n".join(lines).replace("\\", "\\\\").replace('"', '\\"')
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "\\n")
     return "".join(c if c >= " " or c == "\t" else "\ufffd" for c in s).replace("\t", " ")
 
 
 def _q(text: Any) -> str:
-    return '"' + escape(text) + '"'
+    return _label([text])
 
 
-def _label(lines: list[str]) -> str:
+def _label(lines: list[Any]) -> str:
+    """A quoted label of ``lines`` (each may hold line breaks): at most LABEL_LINES."""
+    lines = [part for line in lines for part in _NEWLINE.split(str(line))]
+    if len(lines) > LABEL_LINES:
+        lines = [*lines[:LABEL_LINES - 1], f"… {len(lines) - LABEL_LINES + 1} more lines"]
     return '"' + "\\n".join(escape(line) for line in lines) + '"'
 
 
@@ -93,14 +108,6 @@ class _Plan:
     collapsed: bool = False
 
 
-def _grad_inputs(v: Value) -> list[Value]:
-    seen: dict[int, Value] = {}
-    for x in v.inputs:
-        if type(x) is Value and x.requires_grad:
-            seen.setdefault(id(x), x)
-    return list(seen.values())
-
-
 def _plan(graph: Graph, max_nodes: int, protected: set[int]) -> _Plan:
     n = len(graph.nodes)
     if n <= max_nodes:
@@ -108,25 +115,21 @@ def _plan(graph: Graph, max_nodes: int, protected: set[int]) -> _Plan:
     plan = _Plan([], collapsed=True)
     plan.notes.append(f"{n} values, more than max_nodes={max_nodes}: tensors show their "
                       "shape only; constants are not drawn")
-    nodes, consumers, index = graph.nodes, graph.consumers, graph.index
-
-    def link(k: int) -> bool:  # an inner link of a chain: one input, one use
-        v = nodes[k]
-        return (k not in protected and v.requires_grad and v.op is not None
-                and len(consumers[k]) == 1 and len(_grad_inputs(v)) == 1)
+    nodes, consumers = graph.nodes, graph.consumers
+    links = [k not in protected and graph.chain_link(k) for k in range(n)]
 
     hidden: set[int] = set()
     folded = 0
     for k in range(n):
-        if not link(k):
+        if not links[k]:
             continue
-        j = index[id(_grad_inputs(nodes[k])[0])]
-        if link(j) and consumers[j][0] == k:
+        j = graph.grad_input(k)
+        if links[j] and consumers[j][0] == k:
             continue  # not the start of a run
         run = [k]
         while True:
             nxt = consumers[run[-1]][0]
-            if link(nxt) and index[id(_grad_inputs(nodes[nxt])[0])] == run[-1]:
+            if links[nxt] and graph.grad_input(nxt) == run[-1]:
                 run.append(nxt)
             else:
                 break
@@ -181,7 +184,7 @@ def _value_lines(graph: Graph, k: int, grad_lines: list[str], precision: int,
     head = display_name(graph, v)
     if v.shape != ():
         head += f"  {_shape_text(v)}"
-    lines = [head, f"data {fmt_data(v.data, precision, collapsed=collapsed)}"]
+    lines = [head, hang("data ", fmt_data(v.data, precision, collapsed=collapsed))]
     return lines + grad_lines
 
 
@@ -267,7 +270,8 @@ def dot_statements(
     return out
 
 
-def _assemble(statements: list[str]) -> str:
+def assemble(statements: list[str]) -> str:
+    """A whole DOT graph from the statements of :func:`dot_statements`."""
     return "digraph G {\n" + "".join(f"\t{s}\n" for s in statements) + "}\n"
 
 
@@ -285,27 +289,31 @@ def to_dot(
     *,
     precision: int = 4,
     max_nodes: int = DEFAULT_MAX_NODES,
-    check: dict[int, tuple[bool, float]] | None = None,
+    check: dict[int, tuple[bool, float, Any]] | None = None,
+    grads: dict[int, Any] | None = None,
     title: str | None = None,
 ) -> str:
     """DOT text of the graph behind ``value``: each node's name or op, data and grad.
 
-    ``check`` maps a leaf's position to ``(matches, max_abs_error)`` from a
-    finite-difference check (see :func:`tinygrad_edu.viz.render.draw`); matching leaves
-    are green, the others red.
+    ``check`` maps a leaf's position to ``(matches, max_abs_error, gradient)`` from a
+    finite-difference check (see :func:`tinygrad_edu.viz.render.check_leaves`); matching
+    leaves are green, the others red, and they show the gradient that was checked.
+    ``grads`` maps positions to the gradients to show instead of ``.grad`` (those of
+    one recorded pass); without it, a checked leaf shows the gradient it was checked by.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(2.0, name="x")
     >>> 'v0 [shape=box' in to_dot(x * x), 'label="x\\\\ndata 2\\\\ngrad None"' in to_dot(x * x)
     (True, True)
     """
-    return _assemble(forward_statements(value, precision=precision, max_nodes=max_nodes,
-                                        check=check, title=title))
+    return assemble(forward_statements(value, precision=precision, max_nodes=max_nodes,
+                                       check=check, grads=grads, title=title))
 
 
 def forward_statements(value: Value, *, precision: int = 4,
                        max_nodes: int = DEFAULT_MAX_NODES,
-                       check: dict[int, tuple[bool, float]] | None = None,
+                       check: dict[int, tuple[bool, float, Any]] | None = None,
+                       grads: dict[int, Any] | None = None,
                        title: str | None = None) -> list[str]:
     """The statements of :func:`to_dot` (for ``graphviz.Digraph(body=...)``)."""
     if not isinstance(value, Value):
@@ -323,9 +331,14 @@ def forward_statements(value: Value, *, precision: int = 4,
         v = graph.nodes[k]
         if not v.requires_grad:
             return []
-        lines = [f"grad {fmt_data(v.grad, precision)}"]
-        if check is not None and k in check:
-            ok, err = check[k]
+        checked = check is not None and k in check
+        if grads is not None:
+            g = grads.get(k)
+        else:
+            g = check[k][2] if checked else v.grad
+        lines = [hang("grad ", fmt_data(g, precision))]
+        if checked:
+            ok, err, _ = check[k]
             lines.append(("✓ matches" if ok else "✗ differs from")
                          + f" central differences (max |Δ| {fmt_number(err, 2)})")
         return lines
@@ -336,44 +349,50 @@ def forward_statements(value: Value, *, precision: int = 4,
 
 
 # ------------------------------------------------------------ backward frames
-def _paren(x: Any, precision: int) -> str:
+def paren(x: Any, precision: int) -> str:
+    """A number for a product or sum: negative ones in parentheses, ``(−0.5)``."""
     text = fmt_data(x, precision)
     return f"({text})" if text.startswith("−") else text
 
 
-def edge_lines(edge: Edge, precision: int = 4) -> list[str]:
+def edge_lines(edge: Edge, graph: Graph, precision: int = 4) -> list[str]:
     """An edge's label: the local derivative and ``upstream × local = contribution``.
 
+    The derivative's text names the op's actual inputs (``σ(z)``, not the op table's
+    ``σ(x)``); when it is just a number, the number is not repeated.
+
     >>> from tinygrad_edu import Value
-    >>> from tinygrad_edu.viz.frames import backward_frames
-    >>> (edge,) = backward_frames(Value(0.0).sigmoid())[0].edges
-    >>> edge_lines(edge)
-    ['local σ(x)·(1−σ(x)) = 0.25', '1 × 0.25 = 0.25']
+    >>> from tinygrad_edu.viz.frames import trace_backward
+    >>> trace = trace_backward(Value(0.0, name="z").sigmoid())
+    >>> edge_lines(trace.frames[0].edges[0], trace.graph)
+    ['local σ(z)·(1−σ(z)) = 0.25', '1 × 0.25 = 0.25']
     """
-    local_text = f"local {edge.derivative}"
+    derivative = derivative_text(graph, edge.source, edge.position)
+    local_text = f"local {derivative}"
     if edge.local is not None and np.ndim(edge.local) == 0:
-        return [f"{local_text} = {fmt_data(edge.local, precision)}",
-                f"{_paren(edge.upstream, precision)} × {_paren(edge.local, precision)}"
+        value = fmt_data(edge.local, precision)
+        return [local_text if value == derivative else f"{local_text} = {value}",
+                f"{paren(edge.upstream, precision)} × {paren(edge.local, precision)}"
                 f" = {fmt_data(edge.contribution, precision)}"]
     lines = [local_text]
     if edge.local is not None:
-        lines.append(f"= {fmt_data(edge.local, precision)}")
+        lines.append(hang("= ", fmt_data(edge.local, precision)))
     summed = "summed over broadcast axes: " if edge.broadcast else ""
-    lines.append(f"sends {summed}{fmt_data(edge.contribution, precision)}")
+    lines.append(hang(f"sends {summed}", fmt_data(edge.contribution, precision)))
     return lines
 
 
 def sum_text(parts: list[Any], total: Any, precision: int = 4) -> str:
-    """``a + b = total`` for scalars; a count and the total for tensors.
+    """``a + b = total`` for a few scalars; a count and the total for tensors or many parts.
 
     >>> sum_text([1.0, -3.0], -2.0)
     '1 + (−3) = −2'
     >>> sum_text([np.ones(2), np.ones(2)], np.full(2, 2.0))
     'sum of 2 contributions = [2, 2]'
     """
-    if all(np.ndim(p) == 0 for p in parts):
-        return " + ".join(_paren(p, precision) for p in parts) + f" = {fmt_data(total, precision)}"
-    return f"sum of {len(parts)} contributions = {fmt_data(total, precision)}"
+    if len(parts) <= SUM_PARTS and all(np.ndim(p) == 0 for p in parts):
+        return " + ".join(paren(p, precision) for p in parts) + f" = {fmt_data(total, precision)}"
+    return hang(f"sum of {len(parts)} contributions = ", fmt_data(total, precision))
 
 
 def frame_dot(trace: BackwardTrace, index: int, *, precision: int = 4,
@@ -386,7 +405,7 @@ def frame_dot(trace: BackwardTrace, index: int, *, precision: int = 4,
     >>> 'x\\\\ndata 3\\\\ngrad 1 + 1 = 2' in frame_dot(trace_backward(x + x), 1)
     True
     """
-    return _assemble(frame_statements(trace, index, precision=precision, max_nodes=max_nodes))
+    return assemble(frame_statements(trace, index, precision=precision, max_nodes=max_nodes))
 
 
 def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
@@ -397,7 +416,7 @@ def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
         raise IndexError(f"frame_dot: frame {index} does not exist; this backward pass has "
                          f"{len(frames)} frames (0 … {len(frames) - 1})")
     graph = trace.graph
-    visit = {f.node: f.index for f in frames}
+    visit = trace.visit
     current = frames[index].node
 
     def state(k: int) -> str:
@@ -423,17 +442,12 @@ def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
             if not arrived:
                 return ["grad pending"]
             parts = [e.contribution for e in arrived]
-            return [f"grad so far {sum_text(parts, sum(parts), precision)}"
-                    if len(parts) > 1 else f"grad so far {fmt_data(parts[0], precision)}"]
+            return [hang("grad so far ", sum_text(parts, sum(parts), precision))
+                    if len(parts) > 1 else hang("grad so far ", fmt_data(parts[0], precision))]
         g = frames[visit[k]].grad
         if len(arrived) > 1:
-            return [f"grad {sum_text([e.contribution for e in arrived], g, precision)}"]
-        return [f"grad {fmt_data(g, precision)}"]
-
-    edge_of: dict[tuple[int, int], Edge] = {}
-    for f in frames:
-        for e in f.edges:
-            edge_of[(e.source, e.position)] = e
+            return [hang("grad ", sum_text([e.contribution for e in arrived], g, precision))]
+        return [hang("grad ", fmt_data(g, precision))]
 
     def edge_style(k: int, i: int) -> dict[str, str]:
         st = state(k)
@@ -446,15 +460,19 @@ def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
         s = {"color": f'"{color}"', "fontcolor": f'"{color}"', "dir": "back"}
         if st == "current":
             s["penwidth"] = "2.5"
-        e = edge_of.get((k, i))
+        e = trace.edges.get((k, i))
         if i >= 0 and e is not None:
-            s["label"] = _label(edge_lines(e, precision))
+            s["label"] = _label(edge_lines(e, graph, precision))
         return s
 
     node = graph.nodes[current]
     title = [f"backward frame {index + 1}/{len(frames)}: visiting "
              f"{display_name(graph, node)}"
              + (f" ({node.op.name})" if node.op is not None and node.requires_grad else "")]
+    # The edges of this step stay drawn when a big graph folds: the node, what it sends
+    # to, and what sent to it.
+    near = {current, *graph.consumers[current][:_NEAR],
+            *(e.target for e in frames[index].edges[:_NEAR])}
     return dot_statements(graph, value_style=style, value_grad_lines=grad_lines,
                           edge_style=edge_style, title=title, precision=precision,
-                          max_nodes=max_nodes, protected={current})
+                          max_nodes=max_nodes, protected=near)

@@ -11,6 +11,10 @@ way, local derivatives are Jacobians, so it shows one step instead: what each op
 uses the node sends back (its derivative text from the op table, the upstream, the
 contribution), and their sum.
 
+Its cost is linear in the size of the graph, and its text is bounded: at most
+``max_listed`` paths (the headline counts them all), at most ``FACTOR_LIMIT`` factors
+per path (a long chain shows its two ends and how many factors lie between).
+
 All numbers come from one recorded backward pass (:func:`trace_backward`), so they are
 the engine's numbers. Imports: ``viz.frames``, ``viz.graph``, ``viz.dot`` (text
 helpers only). Must not import graphviz.
@@ -18,19 +22,25 @@ helpers only). Must not import graphviz.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..autodiff import last_backward_root
 from ..value import Value
-from .dot import _paren, edge_lines, sum_text
-from .frames import BackwardTrace, Edge, trace_backward
-from .graph import display_name, fmt_data
+from .dot import edge_lines, paren, sum_text
+from .frames import BackwardTrace, Edge, derivative_text, trace_backward
+from .graph import Graph, display_name, fmt_data, hang
 
 __all__ = ["explain", "Explanation", "Path"]
 
-#: More paths than this are counted but not listed one by one.
+#: At most this many paths are kept in ``Explanation.paths`` (all are counted) ...
 PATH_LIMIT = 256
+#: ... and at most this many edges in all of them (one path is always kept).
+EDGE_BUDGET = 200_000
+#: A path with more factors than this shows its first and last ones and a count.
+FACTOR_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,9 @@ class Path:
 class Explanation:
     """The result of :func:`explain`: ``text`` for people, the pieces for programs.
 
-    ``paths`` is filled for scalar graphs (``complete`` says whether all were listed);
-    ``contributions`` holds the edges that bring the node its gradient.
+    ``paths`` is filled for scalar graphs (``complete`` says whether all were kept;
+    ``path_count`` is their number either way); ``contributions`` holds the edges that
+    bring the node its gradient.
     """
 
     node: Value
@@ -56,6 +67,7 @@ class Explanation:
     paths: list[Path] = field(default_factory=list)
     complete: bool = True
     contributions: list[Edge] = field(default_factory=list)
+    path_count: int = 0
 
     def __str__(self) -> str:
         return self.text
@@ -67,15 +79,23 @@ def _find(trace: BackwardTrace, node: Value | str) -> int:
         if id(node) not in graph.index:
             raise ValueError("explain: this Value is not part of the graph behind the output")
         return graph.position(node)
-    matches = [k for k, v in enumerate(graph.nodes) if display_name(graph, v) == node]
+    matches = [k for k, v in enumerate(graph.nodes)
+               if v.name == node or display_name(graph, v) == node]
     if not matches:
-        names = ", ".join(display_name(graph, v) for v in graph.nodes)
-        raise ValueError(f"explain: no node named {node!r}; the graph has: {names}")
+        names = [display_name(graph, v) for v in graph.nodes]
+        listed = ", ".join(names[:50]) + (f", … ({len(names) - 50} more)" if len(names) > 50
+                                          else "")
+        raise ValueError(f"explain: no node named {node!r}; the graph has: {listed}")
     return matches[-1]
 
 
 def _d(top: str, bottom: str) -> str:
     return f"∂{top}/∂{bottom}"
+
+
+def _count(n: int) -> str:
+    """A path count for people: 12,345, or a power of ten when it has many digits."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{math.floor(math.log10(n))}"
 
 
 def explain(
@@ -91,7 +111,8 @@ def explain(
     ``loss`` defaults to the output of this thread's latest ``backward()``, so after
     ``loss.backward()`` plain ``explain(w)`` works. Pass ``trace`` (from
     :func:`trace_backward`) to reuse one recorded backward pass for many nodes;
-    ``.grad`` is never touched.
+    ``.grad`` is never touched. At most ``max_listed`` paths (or op uses) are listed;
+    the text says how many were left out.
 
     >>> from tinygrad_edu import Value
     >>> w = Value(2.0, name="w")
@@ -111,98 +132,165 @@ def explain(
     graph = trace.graph
     k = _find(trace, node)
     out_k = len(graph.nodes) - 1
-    names = [display_name(graph, v) for v in graph.nodes]
-    L, me = names[out_k], names[k]
+    L, me = display_name(graph, graph.nodes[out_k]), display_name(graph, graph.nodes[k])
     g = trace.grad_of(k)
     v = graph.nodes[k]
     if k == out_k:
-        text = (f"{_d(L, L)} = 1: {L} is the output, where the backward pass starts "
-                f"(upstream {fmt_data(g, precision)})")
+        text = hang(f"{_d(L, L)} = 1: {L} is the output, where the backward pass starts "
+                    "(upstream ", f"{fmt_data(g, precision)})")
         return Explanation(v, g, text)
     if g is None:
         why = "it is a constant" if not v.requires_grad else f"{L} does not depend on it"
         return Explanation(v, None, f"{_d(L, me)}: no gradient, {why}")
     incoming = list(trace.incoming.get(k, []))
-    edge_of = {(e.source, e.position): e for f in trace.frames for e in f.edges}
-
-    # Nodes between k and the output: scalar all the way means paths of numbers.
-    between, stack = {k}, [k]
-    while stack:
-        for c in graph.consumers[stack.pop()]:
-            if c not in between:
-                between.add(c)
-                stack.append(c)
-    if all(graph.nodes[j].shape == () for j in between):
-        return _explain_paths(trace, k, g, names, edge_of, incoming, precision, max_listed)
+    if all(graph.nodes[j].shape == () for j in _above(graph, k)):
+        return _explain_paths(trace, k, g, precision, max_listed)
 
     lines = [f"{_d(L, me)}: {me} is an input of {len(incoming)} op use(s); each sends "
              "upstream gradient through its local derivative:"]
-    for e in incoming:
+    for e in incoming[:max_listed]:
         src = graph.nodes[e.source]
-        lines.append(f"  from {names[e.source]} ({src.op.name}), ∂{L}/∂{names[e.source]} = "
-                     f"{fmt_data(e.upstream, precision)}:")
-        lines += [f"    {line}" for line in edge_lines(e, precision)]
+        name = display_name(graph, src)
+        lines.append(hang(f"  from {name} ({src.op.name}), ∂{L}/∂{name} = ",
+                          f"{fmt_data(e.upstream, precision)}:"))
+        lines += [hang("    ", line) for line in edge_lines(e, graph, precision)]
+    if len(incoming) > max_listed:
+        lines.append(f"  … {len(incoming) - max_listed} more op use(s) not listed")
     if len(incoming) > 1:
-        lines.append(f"{_d(L, me)} = {sum_text([e.contribution for e in incoming], g, precision)}")
+        lines.append(hang(f"{_d(L, me)} = ",
+                          sum_text([e.contribution for e in incoming], g, precision)))
     else:
-        lines.append(f"{_d(L, me)} = {fmt_data(g, precision)}")
+        lines.append(hang(f"{_d(L, me)} = ", fmt_data(g, precision)))
     return Explanation(v, g, "\n".join(lines), contributions=incoming)
 
 
-def _explain_paths(trace, k, g, names, edge_of, incoming, precision, max_listed):
+def _above(graph: Graph, k: int) -> set[int]:
+    """Node ``k`` and every node that uses it, directly or not (the way up to the output)."""
+    found, stack = {k}, [k]
+    while stack:
+        for c in graph.consumers[stack.pop()]:
+            if c not in found:
+                found.add(c)
+                stack.append(c)
+    return found
+
+
+def _edges_up(trace: BackwardTrace, above: set[int]) -> dict[int, list[Edge]]:
+    """For each node of ``above``: the edges along which it received gradient, by
+    consumer and input position (the steps a path can take up from it)."""
+    graph = trace.graph
+    ups: dict[int, list[Edge]] = {}
+    for j in above:
+        node, up = graph.nodes[j], []
+        consumers = graph.consumers[j]
+        for c in (consumers if len(consumers) == 1 else sorted(set(consumers))):
+            for i, x in enumerate(graph.nodes[c].inputs):
+                if x is node and (c, i) in trace.edges:
+                    up.append(trace.edges[(c, i)])
+        ups[j] = up
+    return ups
+
+
+def _count_paths(ups: dict[int, list[Edge]], k: int, out_k: int) -> int:
+    """The number of paths from node ``k`` up to the output (one pass, outputs first)."""
+    paths = {out_k: 1}
+    for j in sorted(ups, reverse=True):  # users come after their inputs
+        if j != out_k:
+            paths[j] = sum(paths[e.source] for e in ups[j])
+    return paths[k]
+
+
+def _walk_paths(ups: dict[int, list[Edge]], k: int, out_k: int) -> Iterator[tuple[Edge, ...]]:
+    """Every path from node ``k`` up to the output, as its edges output first.
+
+    Depth first with one shared list of the edges taken: each step costs O(1), and a
+    path costs its length once, when it is yielded.
+    """
+    taken: list[Edge] = []
+    stack = [iter(ups[k])]
+    while stack:
+        e = next(stack[-1], None)
+        if e is None:
+            stack.pop()
+            if taken:
+                taken.pop()
+        elif e.source == out_k:
+            yield (e, *reversed(taken))
+        else:
+            taken.append(e)
+            stack.append(iter(ups[e.source]))
+
+
+def _collect_paths(ups: dict[int, list[Edge]], k: int, out_k: int) -> list[Path]:
+    """Up to PATH_LIMIT paths, EDGE_BUDGET edges in all (always at least one path)."""
+    paths: list[Path] = []
+    stored = 0
+    for edges in _walk_paths(ups, k, out_k):
+        factors = tuple([float(e.local) for e in edges])
+        paths.append(Path(edges, factors, math.prod(factors)))
+        stored += len(edges)
+        if len(paths) >= PATH_LIMIT or stored >= EDGE_BUDGET:
+            break
+    return paths
+
+
+def _ends(items: tuple) -> tuple[tuple, int]:
+    """At most FACTOR_LIMIT items: the first and last few, and how many lie between."""
+    if len(items) <= FACTOR_LIMIT:
+        return items, 0
+    half = FACTOR_LIMIT // 2
+    return items[:half] + items[-half:], len(items) - 2 * half
+
+
+def _join(parts: list[str], between: int) -> str:
+    """``a · b · c``, with ``⋯ (N more) ⋯`` in the middle when factors were left out."""
+    if between:
+        half = len(parts) // 2
+        parts = [*parts[:half], f"⋯ ({between:,} more) ⋯", *parts[half:]]
+    return " · ".join(parts)
+
+
+def _explain_paths(trace: BackwardTrace, k: int, g: Any, precision: int,
+                   max_listed: int) -> Explanation:
     graph = trace.graph
     out_k = len(graph.nodes) - 1
-    paths: list[Path] = []
-    complete = True
-    # Iterative walk up from k: each state is the edges taken so far (node side first).
-    stack: list[tuple[int, tuple[Edge, ...]]] = [(k, ())]
-    while stack:
-        j, taken = stack.pop()
-        if j == out_k:
-            edges = tuple(reversed(taken))
-            factors = tuple(float(e.local) for e in edges)
-            product = 1.0
-            for f in factors:
-                product *= f
-            paths.append(Path(edges, factors, product))
-            if len(paths) >= PATH_LIMIT:
-                complete = False
-                break
-            continue
-        for c in sorted(set(graph.consumers[j]), reverse=True):
-            for i, x in reversed(list(enumerate(graph.nodes[c].inputs))):
-                if type(x) is Value and graph.position(x) == j and (c, i) in edge_of:
-                    stack.append((c, taken + (edge_of[(c, i)],)))
-    L, me = names[out_k], names[k]
-    n = len(paths)
-    lines = [f"{_d(L, me)} by the chain rule, along "
-             + (f"the {n} path" + ("s" if n > 1 else "") if complete else f"more than {n} paths")
-             + f" from {L} down to {me}:"]
-    for p in paths[:max_listed]:
-        symbols = " · ".join(_d(names[e.source], names[e.target]) for e in p.edges)
-        numbers = " · ".join(_paren(f, precision) for f in p.factors)
+    ups = _edges_up(trace, _above(graph, k))
+    paths = _collect_paths(ups, k, out_k)
+    n = _count_paths(ups, k, out_k)
+
+    def name(j: int) -> str:
+        return display_name(graph, graph.nodes[j])
+
+    L, me = name(out_k), name(k)
+    lines = [f"{_d(L, me)} by the chain rule, along the {_count(n)} path"
+             + ("s" if n > 1 else "") + f" from {L} down to {me}:"]
+    listed = paths[:max_listed]
+    shown_edges: dict[tuple[int, int], Edge] = {}
+    for p in listed:
+        edges, between = _ends(p.edges)
+        factors, _ = _ends(p.factors)
+        symbols = _join([_d(name(e.source), name(e.target)) for e in edges], between)
+        numbers = _join([paren(f, precision) for f in factors], between)
         lines.append(f"  {symbols} = {numbers} = {fmt_data(p.product, precision)}")
-    if n > max_listed:
-        lines.append(f"  … {n - max_listed} more path(s)")
+        for e in edges:
+            shown_edges.setdefault((e.source, e.position), e)
+    if n > len(listed):
+        lines.append(f"  … {_count(n - len(listed))} more path(s) not listed")
     if n == 1:
         lines.append(f"{_d(L, me)} = {fmt_data(g, precision)}")
-    elif n <= max_listed:
+    elif n == len(paths) <= max_listed:
         lines.append(f"{_d(L, me)} = sum over the paths = "
                      + sum_text([p.product for p in paths], g, precision))
     else:  # the terms are not all on screen, so only the total is shown
         lines.append(f"{_d(L, me)} = sum over the paths = {fmt_data(g, precision)}")
-    seen: set[tuple[int, int]] = set()
-    where = []
-    for p in paths[:max_listed]:
-        for e in p.edges:
-            if (e.source, e.position) not in seen:
-                seen.add((e.source, e.position))
-                src = graph.nodes[e.source]
-                value = fmt_data(e.local, precision)
-                formula = "" if e.derivative == value else f"{e.derivative} = "
-                twice = sum(1 for x in src.inputs if x is graph.nodes[e.target]) > 1
-                note = f"{src.op.name}, input {e.position}" if twice else src.op.name
-                where.append(f"  {_d(names[e.source], names[e.target])} = {formula}{value}"
-                             f"  ({note})")
-    lines += ["where", *where]
-    return Explanation(graph.nodes[k], g, "\n".join(lines), paths, complete, incoming)
+    lines.append("where")
+    for e in shown_edges.values():
+        src = graph.nodes[e.source]
+        value = fmt_data(e.local, precision)
+        derivative = derivative_text(graph, e.source, e.position)
+        formula = "" if derivative == value else f"{derivative} = "
+        twice = sum(1 for x in src.inputs if x is graph.nodes[e.target]) > 1
+        note = f"{src.op.name}, input {e.position}" if twice else src.op.name
+        lines.append(f"  {_d(name(e.source), name(e.target))} = {formula}{value}  ({note})")
+    return Explanation(graph.nodes[k], g, "\n".join(lines), paths, len(paths) == n,
+                       list(trace.incoming.get(k, [])), n)

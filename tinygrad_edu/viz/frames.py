@@ -6,6 +6,7 @@ gradients itself: it runs :func:`tinygrad_edu.autodiff.run_backward` with an
 reports — the node, its complete upstream gradient, and the contribution it sends to
 each input. The local derivative of each edge is read from the op table (its text in
 ``Op.derivatives`` and, for elementwise ops, its value: the VJP with an upstream of ones).
+:func:`derivative_text` names the text's operands by the actual inputs, when drawn.
 
 Imports: ``autodiff``, ``ops`` (through ``Value.op``) and ``viz.graph``. Must not
 import graphviz or the DOT builder.
@@ -13,6 +14,7 @@ import graphviz or the DOT builder.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +22,10 @@ import numpy as np
 
 from .. import autodiff
 from ..value import Value
-from .graph import Graph, collect
+from .graph import Graph, collect, display_name, fmt_data
 
 __all__ = ["Edge", "Frame", "BackwardTrace", "trace_backward", "backward_frames",
-           "local_derivative"]
+           "local_derivative", "derivative_text", "name_operands"]
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,14 @@ class BackwardTrace:
     frames: list[Frame]
     #: incoming[k]: the edges that brought node k its gradient, in the order they arrived.
     incoming: dict[int, list[Edge]] = field(default_factory=dict)
+    #: visit[k]: the index of the frame that visits node k.
+    visit: dict[int, int] = field(default_factory=dict)
+    #: edges[(k, i)]: the edge along which node k sent a contribution to its input i.
+    edges: dict[tuple[int, int], Edge] = field(default_factory=dict)
 
     def frame_of(self, k: int) -> int | None:
         """The index of the frame that visits node ``k`` (None if it gets no gradient)."""
-        for f in self.frames:
-            if f.node == k:
-                return f.index
-        return None
+        return self.visit.get(k)
 
     def grad_of(self, k: int) -> Any:
         """Node ``k``'s gradient in this pass (None when no gradient reaches it)."""
@@ -98,6 +101,55 @@ def local_derivative(node: Value, position: int) -> Any:
         ones = np.ones(node.shape, dtype=np.float64)
         return np.asarray(op.vjps[position](ones, node.data, *args, **params), dtype=np.float64)
     return None
+
+
+#: An operand letter of the op table's texts (x, y; X, Y for matmul) as a whole symbol:
+#: not the x of "exp" or "max".
+_OPERAND = re.compile(r"(?<![A-Za-z0-9_])([xyXY])(?![A-Za-z0-9_])")
+_SIMPLE_NAME = re.compile(r"[\w.…]+")
+
+
+def _operand_name(graph: Graph, x: Any) -> str:
+    """What the picture calls an input: its node label, or a short constant's value."""
+    if type(x) is Value:
+        name = display_name(graph, x)
+    else:
+        name = fmt_data(x)
+        if np.ndim(x) > 0 and ("\n" in name or not name.startswith("[")):
+            name = "const"  # a big constant array: its label is a summary, not a name
+    return name if _SIMPLE_NAME.fullmatch(name) else f"({name})"
+
+
+def name_operands(text: str, names: list[str]) -> str:
+    """Replace each operand letter of an op table text by its input's name: ``x``/``X``
+    by ``names[0]``, ``y``/``Y`` by ``names[1]``, whole symbols only.
+
+    >>> name_operands("exp(x)", ["z"]), name_operands("[x = max]", ["h"])
+    ('exp(z)', '[h = max]')
+    >>> name_operands("Xᵀ (on the left)", ["h", "W_o"])
+    'hᵀ (on the left)'
+    """
+    def name(match: re.Match) -> str:
+        i = "xyXY".index(match.group(1)) % 2
+        return names[i] if i < len(names) else match.group(1)
+
+    return _OPERAND.sub(name, text)
+
+
+def derivative_text(graph: Graph, k: int, position: int) -> str:
+    """The op table's derivative of node ``k`` for input ``position``, its operands
+    named by the node labels of the actual inputs (or a short constant's value).
+
+    >>> from tinygrad_edu import Value
+    >>> z = Value(0.5, name="z")
+    >>> y = 0.5 * z.sigmoid()
+    >>> g = collect(y)
+    >>> derivative_text(g, 1, 0), derivative_text(g, 2, 1)
+    ('σ(z)·(1−σ(z))', '0.5')
+    """
+    node = graph.nodes[k]
+    return name_operands(node.op.derivative(position),
+                         [_operand_name(graph, x) for x in node.inputs[:2]])
 
 
 def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
@@ -140,7 +192,9 @@ def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
                         broadcast=(node.op.kind in ("unary", "binary")
                                    and np.shape(c) != node.shape))
             edges.append(edge)
+            trace.edges[(k, position)] = edge
             trace.incoming.setdefault(edge.target, []).append(edge)
+        trace.visit[k] = len(trace.frames)
         trace.frames.append(Frame(len(trace.frames), k, g, tuple(edges)))
 
     autodiff.run_backward((loss,), (gradient,), store=False, observer=observe)

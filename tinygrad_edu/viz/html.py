@@ -2,11 +2,22 @@
 
 This module owns the page: every frame's SVG is embedded inline, with the explain()
 text of the node being visited; previous/next buttons, the arrow keys and a slider
-move between frames. Nothing is loaded from the network (no CDN, no fonts, no
-images): the file works offline and can be mailed around.
+move between frames, and the last section sums up every parameter's gradient. Nothing
+is loaded from the network (no CDN, no fonts, no images): the file works offline and
+can be mailed around.
 
-Imports: ``viz.frames``, ``viz.render`` (SVG), ``viz.explain``. Needs Graphviz's
-``dot`` program (through :mod:`tinygrad_edu.viz.render`).
+The explanation stays on screen while the picture scrolls under it to the node being
+visited, and pictures keep their natural size (text never shrinks below 10 px: on a
+phone the picture scrolls sideways instead).
+
+Big backward passes are capped as :func:`~tinygrad_edu.viz.to_dot` caps nodes: past
+``max_frames`` frames, each run of frames walking down one chain becomes one section,
+and if there are still too many, the middle frames are left out; each picture then
+draws fewer values, so that the page stays a few megabytes. The page says what was
+folded or left out. All pictures are rendered by one run of ``dot``.
+
+Imports: ``viz.frames``, ``viz.render`` (SVG), ``viz.explain``, ``viz.graph``,
+``viz.dot``. Needs Graphviz's ``dot`` program (through :mod:`tinygrad_edu.viz.render`).
 """
 
 from __future__ import annotations
@@ -14,30 +25,49 @@ from __future__ import annotations
 import html
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..value import Value
 from .dot import DEFAULT_MAX_NODES
 from .explain import explain
-from .frames import trace_backward
-from .graph import display_name
+from .frames import BackwardTrace, trace_backward
+from .graph import display_name, fmt_data, hang
 from .render import frame_svgs
 
-__all__ = ["backward_html", "html_page"]
+__all__ = ["backward_html", "html_page", "plan_sections", "summary_text", "Section",
+           "DEFAULT_MAX_FRAMES"]
+
+#: At most this many frames get a section of their own (the summary comes on top).
+DEFAULT_MAX_FRAMES = 60
+#: Value boxes drawn on one page, over all pictures (about 3 KB of SVG each): past it,
+#: each picture draws fewer values, but never fewer than _MIN_NODES.
+PAGE_NODES = 3_000
+_MIN_NODES = 20
+#: A run of fewer frames than this down one chain is never folded.
+_FOLD_MIN = 3
+#: The summary lists at most this many parameters.
+SUMMARY_LIMIT = 50
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 0; background: #fafafa; color: #222; }
-header { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ddd;
-         padding: .6em 1em; z-index: 1; }
+html, body { height: 100%; }
+body { font-family: system-ui, sans-serif; margin: 0; background: #fafafa; color: #222;
+       display: flex; flex-direction: column; overflow: hidden; }
+header { flex: none; background: #fff; border-bottom: 1px solid #ddd; padding: .6em 1em; }
 h1 { font-size: 1.1em; margin: 0 0 .4em 0; }
-.controls { display: flex; gap: .6em; align-items: center; }
-.controls input[type=range] { flex: 1; max-width: 40em; }
+.controls { display: flex; flex-wrap: wrap; gap: .6em; align-items: center; }
+.controls input[type=range] { flex: 1; min-width: 6em; max-width: 40em; }
 #counter { font-variant-numeric: tabular-nums; min-width: 9em; }
-.frame svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
-.frame pre { background: #fff; border: 1px solid #ddd; padding: .6em 1em; margin: .5em 1em;
-             white-space: pre-wrap; font-size: .95em; }
-main { padding: .5em 0; }
-.legend { font-size: .85em; color: #555; }
+main { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.frame { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.frame[hidden] { display: none; }
+.frame pre { flex: none; max-height: 35vh; overflow: auto; background: #fff;
+             border: 1px solid #ddd; padding: .6em 1em; margin: .5em 1em;
+             white-space: pre; font-size: .95em; }  /* rows stay aligned; it scrolls */
+.graph { flex: 1; min-height: 0; overflow: auto; }
+.graph svg { display: block; margin: 0 auto; }
+.legend, .notes { font-size: .85em; color: #555; }
+.notes { margin: .3em 0 0 0; color: #8a4b00; }
 .legend b { padding: 0 .4em; border: 1px solid #999; border-radius: 3px; font-weight: normal; }
 """
 
@@ -49,7 +79,15 @@ _SCRIPT = """
   var next = document.getElementById('next');
   var counter = document.getElementById('counter');
   var current = 0;
-  function show(i, scroll) {
+  function centre(section) {  // scroll the picture, not the page: the text stays put
+    var box = section.querySelector('.graph');
+    var node = box && box.querySelector('[fill="#ffb74d"]');
+    if (!node) { return; }
+    var r = node.getBoundingClientRect(), b = box.getBoundingClientRect();
+    box.scrollTop += (r.top + r.height / 2) - (b.top + b.height / 2);
+    box.scrollLeft += (r.left + r.width / 2) - (b.left + b.width / 2);
+  }
+  function show(i) {
     current = Math.max(0, Math.min(frames.length - 1, i));
     frames.forEach(function (f, j) { f.hidden = (j !== current); });
     slider.value = String(current);
@@ -57,24 +95,115 @@ _SCRIPT = """
     prev.disabled = (current === 0);
     next.disabled = (current === frames.length - 1);
     document.body.setAttribute('data-frame', String(current));
-    if (scroll) {  // keep the node being visited on screen
-      var node = frames[current].querySelector('[fill="#ffb74d"]');
-      if (node && node.scrollIntoView) { node.scrollIntoView({block: 'center'}); }
-    }
+    centre(frames[current]);
   }
-  prev.addEventListener('click', function () { show(current - 1, true); });
-  next.addEventListener('click', function () { show(current + 1, true); });
-  slider.addEventListener('input', function () { show(parseInt(slider.value, 10), true); });
+  prev.addEventListener('click', function () { show(current - 1); });
+  next.addEventListener('click', function () { show(current + 1); });
+  slider.addEventListener('input', function () { show(parseInt(slider.value, 10)); });
   document.addEventListener('keydown', function (e) {
     if (e.target === slider) { return; }  // the slider moves itself on arrow keys
-    if (e.key === 'ArrowLeft') { show(current - 1, true); e.preventDefault(); }
-    else if (e.key === 'ArrowRight') { show(current + 1, true); e.preventDefault(); }
-    else if (e.key === 'Home') { show(0, true); e.preventDefault(); }
-    else if (e.key === 'End') { show(frames.length - 1, true); e.preventDefault(); }
+    if (e.key === 'ArrowLeft') { show(current - 1); e.preventDefault(); }
+    else if (e.key === 'ArrowRight') { show(current + 1); e.preventDefault(); }
+    else if (e.key === 'Home') { show(0); e.preventDefault(); }
+    else if (e.key === 'End') { show(frames.length - 1); e.preventDefault(); }
   });
-  show(0, false);
+  show(0);
 })();
 """
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the page: the picture of frame ``last``, covering frames
+    ``first`` … ``last`` (one frame, or a folded run down a chain), and what to say."""
+
+    first: int
+    last: int
+    note: str = ""
+
+
+def _chain_runs(trace: BackwardTrace) -> list[tuple[int, int]]:
+    """Runs of consecutive frames that walk down one chain: (first, last) frame."""
+    graph, frames = trace.graph, trace.frames
+    runs, i = [], 0
+    while i < len(frames):
+        j = i
+        while (j + 1 < len(frames) and graph.chain_link(frames[j].node)
+               and graph.chain_link(frames[j + 1].node)
+               and graph.grad_input(frames[j].node) == frames[j + 1].node):
+            j += 1
+        runs.append((i, j))
+        i = j + 1
+    return runs
+
+
+def _fold_note(trace: BackwardTrace, first: int, last: int, precision: int) -> str:
+    graph, frames = trace.graph, trace.frames
+    counts: dict[str, int] = {}
+    for f in frames[first:last + 1]:
+        name = graph.nodes[f.node].op.name
+        counts[name] = counts.get(name, 0) + 1
+    ops = ", ".join(f"{name} ×{c:,}" for name, c in sorted(counts.items()))
+    out = display_name(graph, graph.nodes[-1])
+    top, bottom = (display_name(graph, graph.nodes[frames[i].node]) for i in (first, last))
+    return "\n".join([
+        f"Frames {first + 1:,}–{last + 1:,} folded: a chain of {last - first + 1:,} ops "
+        f"({ops}), each with one input used once.",
+        "The gradient passes down it one local derivative at a time:",
+        hang(f"  from ∂{out}/∂{top} = ", fmt_data(frames[first].grad, precision)),
+        hang(f"  to ∂{out}/∂{bottom} = ", fmt_data(frames[last].grad, precision)),
+        "The picture shows the last of these frames."])
+
+
+def plan_sections(trace: BackwardTrace, max_frames: int = DEFAULT_MAX_FRAMES, *,
+                  precision: int = 4) -> tuple[list[Section], list[str]]:
+    """Which frames get a section, and the page's notes on what was folded or left out.
+
+    Up to ``max_frames`` frames, every frame has its own section. Past it, each run of
+    ``_FOLD_MIN`` or more frames down one chain becomes one section; if there are still
+    more than ``max_frames``, the first and last sections are kept and the middle ones
+    left out (the section after the gap says which frames are missing).
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(0.5, name="x")
+    >>> v = x
+    >>> for _ in range(100):
+    ...     v = v.sin()
+    >>> sections, notes = plan_sections(trace_backward(v), max_frames=10)
+    >>> [(s.first, s.last) for s in sections]      # the top, 99 folded frames, x
+    [(0, 0), (1, 99), (100, 100)]
+    """
+    if max_frames < 2:
+        raise ValueError(f"backward_html: max_frames must be at least 2, got {max_frames}")
+    n = len(trace.frames)
+    if n <= max_frames:
+        return [Section(i, i) for i in range(n)], []
+    notes = [f"This backward pass has {n:,} frames, more than max_frames={max_frames}."]
+    sections = []
+    folded = []
+    for first, last in _chain_runs(trace):
+        if last - first + 1 >= _FOLD_MIN:
+            sections.append(Section(first, last, _fold_note(trace, first, last, precision)))
+            folded.append(last - first + 1)
+        else:
+            sections += [Section(i, i) for i in range(first, last + 1)]
+    if folded:
+        notes.append(f"{sum(folded):,} frames in {len(folded):,} chain(s) are folded into "
+                     "one section each.")
+    if len(sections) > max_frames:
+        tail = max_frames // 2
+        head = max_frames - tail
+        gap_first, gap_last = sections[head].first, sections[-tail].first - 1
+        missing = gap_last - gap_first + 1
+        gap_note = (f"Frames {gap_first + 1:,}–{gap_last + 1:,} ({missing:,} frames) are "
+                    "not shown: the page keeps the first and the last ones.")
+        after = sections[-tail]
+        sections = [*sections[:head],
+                    Section(after.first, after.last,
+                            gap_note + ("\n\n" + after.note if after.note else "")),
+                    *sections[len(sections) - tail + 1:]]
+        notes.append(gap_note)
+    return sections, notes
 
 
 def _inline_svg(svg: str, prefix: str) -> str:
@@ -83,8 +212,12 @@ def _inline_svg(svg: str, prefix: str) -> str:
     return re.sub(r'\bid="', f'id="{prefix}', svg)
 
 
-def html_page(title: str, svgs: list[str], explanations: list[str], captions: list[str]) -> str:
+def html_page(title: str, svgs: list[str], explanations: list[str], captions: list[str],
+              notes: list[str] = ()) -> str:
     """The page itself, from already rendered SVGs and texts (all text is escaped).
+
+    An empty SVG makes a section of text only (the summary); ``notes`` go under the
+    title (what was folded or left out).
 
     >>> page = html_page("a <b>", ["<svg></svg>"], ["∂L/∂x = 1"], ["frame 1: x"])
     >>> "<title>a &lt;b&gt;</title>" in page, page.count('class="frame"')
@@ -96,11 +229,13 @@ def html_page(title: str, svgs: list[str], explanations: list[str], captions: li
     sections = []
     for i, (svg, text, caption) in enumerate(zip(svgs, explanations, captions, strict=True)):
         hidden = "" if i == 0 else " hidden"
+        picture = f'\n<div class="graph">{_inline_svg(svg, f"f{i}_")}</div>' if svg else ""
         sections.append(
             f'<section class="frame" data-index="{i}"{hidden}>\n'
             f'<pre class="explain" aria-label="{html.escape(caption)}">'
-            f"{html.escape(text)}</pre>\n{_inline_svg(svg, f'f{i}_')}\n</section>")
+            f"{html.escape(text)}</pre>{picture}\n</section>")
     n = len(svgs)
+    note_html = "".join(f'<p class="notes">{html.escape(note)}</p>' for note in notes)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -113,17 +248,47 @@ def html_page(title: str, svgs: list[str], explanations: list[str], captions: li
         f"<span id=\"counter\">frame 1 / {n}</span></div>\n"
         "<div class=\"legend\">← → keys step; <b style=\"background:#cfe0fb\">done</b> "
         "<b style=\"background:#ffb74d\">current</b> <b>pending</b>; edges: local derivative "
-        "and upstream × local = contribution</div></header>\n<main>\n"
+        f"and upstream × local = contribution</div>{note_html}</header>\n<main>\n"
         + "\n".join(sections)
         + f"\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
 
 
+def summary_text(trace: BackwardTrace, precision: int = 4) -> str:
+    """The last section: every parameter's gradient (leaves with ``requires_grad``).
+
+    >>> from tinygrad_edu import Value
+    >>> a, b = Value(2.0, name="a"), Value(3.0, name="b")
+    >>> print(summary_text(trace_backward(a * b)))
+    Summary: the gradient of every parameter of mul2
+      ∂mul2/∂a = 3
+      ∂mul2/∂b = 2
+    """
+    graph = trace.graph
+    out = display_name(graph, graph.nodes[-1])
+    params = [k for k, v in enumerate(graph.nodes) if v.op is None and v.requires_grad]
+    lines = [f"Summary: the gradient of every parameter of {out}"]
+    for k in params[:SUMMARY_LIMIT]:
+        g = trace.grad_of(k)
+        shown = "no gradient (the output does not depend on it)" if g is None else \
+            fmt_data(g, precision)
+        lines.append(hang(f"  ∂{out}/∂{display_name(graph, graph.nodes[k])} = ", shown))
+    if len(params) > SUMMARY_LIMIT:
+        lines.append(f"  … {len(params) - SUMMARY_LIMIT:,} more parameters not listed")
+    if not params:
+        lines.append("  (none: no leaf of this graph requires a gradient)")
+    return "\n".join(lines)
+
+
 def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
-                  max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None) -> Path:
+                  max_nodes: int = DEFAULT_MAX_NODES, max_frames: int = DEFAULT_MAX_FRAMES,
+                  title: str | None = None) -> Path:
     """Write one self-contained HTML page stepping through ``loss``'s backward pass.
 
-    Needs Graphviz's ``dot``. ``.grad`` is not touched. Returns the path written.
+    One section per frame (up to ``max_frames``; past it, long chains fold and the
+    middle frames are left out, as the page says), then a summary of every parameter's
+    gradient. Needs Graphviz's ``dot``. ``.grad`` is not touched. Returns the path
+    written; on any error no file (not even a temporary one) is left behind.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(2.0, name="x")
@@ -131,16 +296,38 @@ def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
     'steps.html'
     """
     trace = trace_backward(loss)
-    svgs = frame_svgs(trace, precision=precision, max_nodes=max_nodes)
     graph = trace.graph
+    sections, notes = plan_sections(trace, max_frames, precision=precision)
+    per_picture = min(max_nodes, max(_MIN_NODES, PAGE_NODES // len(sections)))
+    if per_picture < min(max_nodes, len(graph.nodes)):
+        notes.append(f"To keep the page small, each picture draws at most {per_picture} "
+                     f"of the {len(graph.nodes):,} values.")
+    svgs = frame_svgs(trace, [s.last for s in sections], precision=precision,
+                      max_nodes=per_picture)
     texts, captions = [], []
-    for f in trace.frames:
-        texts.append(explain(graph.nodes[f.node], trace=trace, precision=precision).text)
-        captions.append(f"frame {f.index + 1}: {display_name(graph, graph.nodes[f.node])}")
+    for s in sections:
+        text = explain(graph.nodes[trace.frames[s.last].node], trace=trace,
+                       precision=precision).text
+        texts.append(f"{s.note}\n\n{text}" if s.note else text)
+        name = display_name(graph, graph.nodes[trace.frames[s.last].node])
+        where = (f"frame {s.last + 1}" if s.first == s.last
+                 else f"frames {s.first + 1}–{s.last + 1}")
+        captions.append(f"{where}: {name}")
     page = html_page(title or f"Backward pass of {display_name(graph, loss)}, frame by frame",
-                     svgs, texts, captions)
-    out = Path(path)
+                     [*svgs, ""], [*texts, summary_text(trace, precision)],
+                     [*captions, "summary"], notes)
+    return _write(page, Path(path))
+
+
+def _write(page: str, out: Path) -> Path:
+    """Write through a temporary file next to ``out``: never a half-written page, and
+    the temporary file is gone whatever happens (a full disk, Ctrl-C)."""
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)  # never leave a half-written page behind
+    try:
+        # Characters UTF-8 cannot encode (a lone surrogate in a title) become '?'.
+        tmp.write_bytes(page.encode("utf-8", "replace"))
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return out

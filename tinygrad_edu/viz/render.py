@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ..check import numerical_grad
 from ..value import Value, apply, set_grad_enabled
-from .dot import DEFAULT_MAX_NODES, forward_statements, frame_statements
+from .dot import DEFAULT_MAX_NODES, assemble, forward_statements, frame_statements
 from .frames import BackwardTrace, trace_backward
 from .graph import Graph
 
@@ -29,8 +30,7 @@ if TYPE_CHECKING:  # graphviz is imported lazily, so that DOT text needs nothing
     import graphviz
 
 __all__ = ["draw", "draw_frame", "render_frames", "frame_svgs", "to_svg", "render_bytes",
-           "check_leaves",
-           "DotNotFoundError"]
+           "render_svgs", "check_leaves", "LeafCheck", "DotNotFoundError", "DotError"]
 
 _INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
                  "'brew install graphviz' on macOS, or run 'make dot' in the repository; "
@@ -39,6 +39,19 @@ _INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ub
 
 class DotNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is needed to render and is not on PATH."""
+
+
+class DotError(RuntimeError):
+    """Graphviz's ``dot`` program refused a drawing; the message holds what it said."""
+
+
+class LeafCheck(NamedTuple):
+    """One parameter's finite-difference check: does autograd match, by how much, and
+    the autograd gradient that was checked."""
+
+    matches: bool
+    max_error: float
+    gradient: Any
 
 
 def _digraph(statements: list[str]) -> graphviz.Digraph:
@@ -81,30 +94,39 @@ def _replay(graph: Graph, k: int, replacement: Value) -> Value:
     return new[-1]
 
 
+def _require_scalar(value: Any) -> None:
+    if not isinstance(value, Value):
+        raise TypeError(f"draw(check=True): expected a Value, got {type(value).__name__}")
+    if value.shape != ():
+        raise ValueError(f"draw(check=True): the output must be a scalar, got shape {value.shape}")
+
+
 def check_leaves(value: Value, *, rtol: float = 1e-4, atol: float = 1e-6,
-                 eps: float = 1e-6) -> dict[int, tuple[bool, float]]:
+                 eps: float = 1e-6, trace: BackwardTrace | None = None) -> dict[int, LeafCheck]:
     """For each parameter leaf: does autograd match central differences?
 
-    Returns ``{position: (matches, max |autograd − numerical|)}``. The autograd
-    gradient comes from a recorded backward pass (hooks included), ``.grad`` is not
-    touched; the numerical one from :func:`tinygrad_edu.check.numerical_grad` on the
-    output as a function of that leaf alone.
+    Returns ``{position: LeafCheck(matches, max |autograd − numerical|, gradient)}``. The
+    autograd gradient comes from a recorded backward pass (hooks included), ``.grad`` is
+    not touched; the numerical one from :func:`tinygrad_edu.check.numerical_grad` on the
+    output as a function of that leaf alone. Pass ``trace`` (of ``value``) to check a
+    pass already recorded.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(1.5)
-    >>> check_leaves(x * x.sin())[0][0]
+    >>> check_leaves(x * x.sin())[0].matches
     True
     """
-    if value.shape != ():
-        raise ValueError(f"draw(check=True): the output must be a scalar, got shape {value.shape}")
-    trace = trace_backward(value)
+    _require_scalar(value)
+    trace = trace if trace is not None else trace_backward(value)
     graph = trace.graph
     result: dict[int, tuple[bool, float]] = {}
     for k, leaf in enumerate(graph.nodes):
         if leaf.op is not None or not leaf.requires_grad:
             continue
-        auto = trace.grad_of(k)
-        auto = np.zeros(leaf.shape) if auto is None else np.asarray(auto, dtype=np.float64)
+        gradient = trace.grad_of(k)
+        if gradient is None:  # the output does not depend on it: autograd says zero
+            gradient = 0.0 if leaf.shape == () else np.zeros(leaf.shape)
+        auto = np.asarray(gradient, dtype=np.float64)
 
         def f(x: Value, k: int = k) -> Value:
             previous = set_grad_enabled(False)  # replays need no graph of their own
@@ -115,7 +137,8 @@ def check_leaves(value: Value, *, rtol: float = 1e-4, atol: float = 1e-6,
 
         (num,) = numerical_grad(f, [np.asarray(leaf.data, dtype=np.float64)], eps=eps)
         err = float(np.max(np.abs(auto - num))) if auto.size else 0.0
-        result[k] = (bool(np.allclose(auto, num, rtol=rtol, atol=atol)), err)
+        result[k] = LeafCheck(bool(np.allclose(auto, num, rtol=rtol, atol=atol)), err,
+                              gradient)
     return result
 
 
@@ -125,17 +148,23 @@ def draw(value: Value, *, check: bool = False, precision: int = 4,
     """The graph behind ``value`` as a ``graphviz.Digraph`` (inline in Jupyter).
 
     With ``check=True`` each parameter is coloured by whether its autograd gradient
-    matches central differences (green) or not (red): a wrong custom op or hand-edited
-    gradient shows up on the picture.
+    matches central differences (green) or not (red), and shows the gradient that was
+    checked: a wrong custom op or hand-edited gradient shows up on the picture.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(2.0, name="x")
     >>> draw(x * x).source.startswith("digraph G {")
     True
     """
-    checked = check_leaves(value) if check else None
+    if not check:
+        return _digraph(forward_statements(value, precision=precision, max_nodes=max_nodes,
+                                           title=title))
+    _require_scalar(value)
+    trace = trace_backward(value)  # one pass: checked, and its gradients on every node
+    grads = {k: trace.grad_of(k) for k in range(len(trace.graph.nodes))}
     return _digraph(forward_statements(value, precision=precision, max_nodes=max_nodes,
-                                       check=checked, title=title))
+                                       check=check_leaves(value, trace=trace), grads=grads,
+                                       title=title))
 
 
 def draw_frame(trace: BackwardTrace | Value, index: int, *, precision: int = 4,
@@ -172,17 +201,59 @@ def to_svg(digraph: Any) -> str:
     return _pipe(digraph, "svg", "to_svg").decode("utf-8")
 
 
-def frame_svgs(trace: BackwardTrace, *, precision: int = 4,
+def render_svgs(sources: list[str], where: str = "render_svgs") -> list[str]:
+    """Render several DOT texts to SVG with one run of ``dot``, in order.
+
+    ``dot`` reads any number of graphs from one input and writes one SVG document per
+    graph, in the same order; starting it once instead of once per graph saves most of
+    the time for many small drawings.
+
+    >>> svgs = render_svgs(["digraph A { a }", "digraph B { b -> c }"])  # doctest: +SKIP
+    >>> [s.count("<g id=\"node") for s in svgs]                          # doctest: +SKIP
+    [1, 2]
+    """
+    if not sources:
+        return []
+    _require_dot(where)
+    try:
+        done = subprocess.run(["dot", "-Tsvg"], input="".join(sources).encode("utf-8"),
+                              capture_output=True, check=False)
+    except FileNotFoundError as error:
+        raise DotNotFoundError(f"{where}: {error}; " + _INSTALL_HINT) from error
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DotError(f"{where}: Graphviz's dot refused the drawing (exit "
+                       f"{done.returncode}): {said[0] if said else 'no message'}")
+    out = done.stdout.decode("utf-8")
+    # Each document starts with the XML prolog; labels escape '<', so none holds one.
+    starts = _prolog_starts(out)
+    if len(starts) != len(sources):
+        raise DotError(f"{where}: dot wrote {len(starts)} SVG documents for "
+                       f"{len(sources)} graphs")
+    return [out[a:b] for a, b in zip(starts, [*starts[1:], len(out)], strict=True)]
+
+
+def _prolog_starts(text: str) -> list[int]:
+    starts, i = [], text.find("<?xml")
+    while i >= 0:
+        starts.append(i)
+        i = text.find("<?xml", i + 1)
+    return starts
+
+
+def frame_svgs(trace: BackwardTrace, indices: list[int] | None = None, *, precision: int = 4,
                max_nodes: int = DEFAULT_MAX_NODES) -> list[str]:
-    """Every frame of ``trace`` as SVG text, in visit order (needs ``dot``).
+    """Frames of ``trace`` as SVG text (all of them, or ``indices``), with one run of
+    ``dot`` (needs ``dot``).
 
     >>> from tinygrad_edu import Value
     >>> len(frame_svgs(trace_backward(Value(2.0) * 3.0)))     # doctest: +SKIP
     2
     """
-    _require_dot("frame_svgs")
-    return [_pipe(draw_frame(trace, i, precision=precision, max_nodes=max_nodes), "svg",
-                  "frame_svgs").decode("utf-8") for i in range(len(trace.frames))]
+    indices = range(len(trace.frames)) if indices is None else indices
+    return render_svgs([assemble(frame_statements(trace, i, precision=precision,
+                                                  max_nodes=max_nodes)) for i in indices],
+                       "frame_svgs")
 
 
 def render_frames(loss: Value, directory: str | os.PathLike, fmt: str = "svg", *,
