@@ -92,7 +92,7 @@ def test_code_prints_one_line_per_node_and_per_gradient_edge(network, capsys):
     loss = ARTICLES[network]()
     nodes = [v for v in topological_order(loss) if v.op is not None]
     edges = sum(1 for v in nodes for x in v.inputs if isinstance(x, Value) and x.requires_grad)
-    assert sum(1 for line in forward.splitlines() if ".data = v" in line) == len(nodes)
+    assert sum(1 for line in forward.splitlines() if "._data = v" in line) == len(nodes)
     assert backward.count("_vjp") == edges
     for v in nodes:
         assert f" = {v.op.name}(" in forward

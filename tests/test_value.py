@@ -131,11 +131,13 @@ def test_broadcasting_gradients_sum_back_to_input_shape():
     assert a.grad.shape == (2, 3)
 
 
-def test_comparisons_return_plain_numpy_booleans():
+def test_comparisons_are_elementwise_booleans():
+    # the model of docs/guides (PyTorch's): elementwise, not differentiable; Python bools
+    # for 0-d Values, NumPy bool arrays otherwise
     v = Value([1.0, 2.0, 3.0])
     assert (v > 1.5).tolist() == [False, True, True]
-    assert isinstance(v == 2.0, np.ndarray)
-    assert isinstance(Value(1.0) < 2.0, np.bool_)
+    assert isinstance(v == 2.0, np.ndarray) and (v == 2.0).tolist() == [False, True, False]
+    assert type(Value(1.0) < 2.0) is bool and type(Value(1.0) == 1.0) is bool
 
 
 def test_constants_get_no_gradient():

@@ -9,9 +9,10 @@
 """
 
 # Every layer is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
-from . import check, functional, io, losses, nn, optim, training, viz
+from . import check, functional, io, losses, nn, numpy_protocol, optim, training, viz
 from .autodiff import (
     AnomalyError,
+    ChangedInputError,
     backward,
     detect_anomaly,
     enable_grad,
@@ -30,8 +31,9 @@ from .value import Value, is_grad_enabled
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "OPS", "Op", "Domain", "ShapeError", "AnomalyError", "functional", "backward",
+    "Value", "OPS", "Op", "Domain", "ShapeError", "AnomalyError", "ChangedInputError",
+    "functional", "backward",
     "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
     "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
-    "viz", "save", "load", "fit", "trace", "TraceWarning", "__version__",
+    "viz", "numpy_protocol", "save", "load", "fit", "trace", "TraceWarning", "__version__",
 ]

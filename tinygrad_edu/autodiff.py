@@ -9,12 +9,16 @@ multiplied through the op table's VJP rules into the node's inputs.
 Gradient rules users rely on:
 
 * every node reached gets its gradient *fresh* for each pass (intermediates never keep a
-  stale gradient from the previous pass);
+  stale gradient from the previous pass); intermediate gradients never share memory
+  with each other, and leaves' are arrays of their own;
 * leaves *accumulate* into ``.grad`` (minibatches add up; ``zero_grad()`` clears);
 * a non-scalar output needs an explicit upstream ``gradient``;
-* one backward pass at a time per graph: a pass keeps its bookkeeping (the sort's marks,
-  the gradients on their way) on the nodes themselves, so two threads must not
-  backpropagate through shared nodes (parameters included) at the same moment.
+* a graph whose inputs changed after the forward pass refuses to backpropagate
+  (:class:`ChangedInputError`, naming the Value);
+* a hook's result must have the gradient's shape and a float dtype;
+* passes in several threads, through shared nodes and parameters too, do not disturb
+  each other: a pass keeps its bookkeeping (the sort, the gradients on their way) to
+  itself, and adding into a leaf's ``.grad`` is done under a lock.
 
 With ``create_graph=True`` the VJP rules run on Values instead of arrays, so the
 gradients returned by :func:`grad` are themselves differentiable (any order).
@@ -25,6 +29,8 @@ Imports: ``ops`` and ``value``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import sys
 import threading
 import weakref
@@ -34,11 +40,22 @@ from typing import Any
 import numpy as np
 
 from .ops import BROADCAST_TO, ShapeError, shape_of, unbroadcast
-from .value import Value, as_data, set_grad_enabled
+from .value import (
+    AnomalyError,
+    ChangedInputError,
+    Value,
+    as_data,
+    describe,
+    is_anomaly_enabled,
+    origin_of,
+    set_anomaly_enabled,
+    set_grad_enabled,
+)
 
 __all__ = [
     "backward", "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
-    "detect_anomaly", "topological_order", "run_backward", "AnomalyError", "last_backward_root",
+    "detect_anomaly", "topological_order", "run_backward", "AnomalyError", "ChangedInputError",
+    "last_backward_root",
 ]
 
 #: Called once per visited node with (node, gradient, contributions); contributions is
@@ -46,12 +63,7 @@ __all__ = [
 Observer = Callable[[Value, Any, list], None]
 
 
-class AnomalyError(FloatingPointError):
-    """A backward pass produced nan or inf while :func:`detect_anomaly` was on."""
-
-
 class _Flags(threading.local):
-    anomaly = False
     last_root: weakref.ref | None = None  # the output of this thread's latest backward()
 
     def __init__(self) -> None:
@@ -79,9 +91,30 @@ class _GradModeContext(contextlib.ContextDecorator):
         set_grad_enabled(_FLAGS.saved_modes.pop())
         return False
 
+    def __call__(self, fn: Callable) -> Callable:
+        if not inspect.isgeneratorfunction(fn):
+            return super().__call__(fn)
+
+        # A generator runs its body between next() calls, after a plain decorator's
+        # block has ended: enter the mode around each resumption instead.
+        @functools.wraps(fn)
+        def generator(*args: Any, **kwargs: Any):
+            inner = fn(*args, **kwargs)
+            sent = None
+            while True:
+                with self:
+                    try:
+                        item = inner.send(sent)
+                    except StopIteration as stop:
+                        return stop.value
+                sent = yield item
+
+        return generator
+
 
 class no_grad(_GradModeContext):
-    """Do not record the graph (inference, optimizer updates). Per thread.
+    """Do not record the graph (inference, optimizer updates). Per thread; works as a
+    ``with`` block and as a decorator, on generator functions too.
 
     >>> x = Value(3.0)
     >>> with no_grad():
@@ -107,7 +140,10 @@ class enable_grad(_GradModeContext):
 
 @contextlib.contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Raise :class:`AnomalyError` naming the op as soon as a gradient is nan or inf.
+    """Raise :class:`AnomalyError` at the first nan or inf, naming the op and the line.
+
+    Forward: every op checks its result and notes the line of user code that made it.
+    Backward: every gradient is checked, and the error names where its node was made.
 
     >>> y = Value(0.0).sqrt()          # d/dx √x = 1/(2√x): infinite at 0
     >>> with detect_anomaly():
@@ -117,11 +153,11 @@ def detect_anomaly() -> Iterator[None]:
     ...         print(str(error).split(" (")[0])
     sqrt: gradient for input 0 is not finite
     """
-    previous, _FLAGS.anomaly = _FLAGS.anomaly, True
+    previous = set_anomaly_enabled(True)
     try:
         yield
     finally:
-        _FLAGS.anomaly = previous
+        set_anomaly_enabled(previous)
 
 
 # ------------------------------------------------------------------- the engine
@@ -140,37 +176,38 @@ def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
     # Depth-first, with an explicit stack of nodes. A node is pushed again right after it
     # is first expanded, above nothing but its own inputs, so when it surfaces a second
     # time every input has been emitted: emit it then. Copies pushed earlier by other
-    # consumers surface later still and are skipped.
-    #
-    # Where each node stands is written on the node itself (its ``_mark``), as one of
-    # two objects made for this sort alone, so marks left by earlier sorts mean nothing.
-    # A dict keyed by id() did the same job at twice the cost and tens of MB more for a
-    # 10⁶-node chain (W4's profile).
-    expanded, emitted = object(), object()
+    # consumers surface later still and are skipped. Where each node stands is kept in a
+    # dict of this sort's own (not on the nodes), so sorts in other threads never meet.
+    # Values hash by identity, so nodes themselves are the keys.
+    EXPANDED, EMITTED = 1, 2
+    state: dict[Value, int] = {}
+    mark_of = state.get
     order: list[Value] = []
     stack: list[Value] = [r for r in reversed(roots) if r.requires_grad]
+    push, pop = stack.append, stack.pop
     while stack:
-        node = stack.pop()
-        mark = node._mark
-        if mark is emitted:
-            continue
-        if mark is expanded:
-            node._mark = emitted
+        node = pop()
+        mark = mark_of(node)
+        if mark is None:
+            state[node] = EXPANDED
+            push(node)
+            for x in node._inputs:
+                if type(x) is Value and x.requires_grad and x not in state:
+                    push(x)
+        elif mark is EXPANDED:
+            state[node] = EMITTED
             order.append(node)
-            continue
-        node._mark = expanded
-        stack.append(node)
-        for x in node._inputs:
-            if type(x) is Value and x.requires_grad:
-                mark = x._mark
-                if mark is not expanded and mark is not emitted:
-                    stack.append(x)
     return order
 
 
-def _fit(contribution: Any, target: Value, graph: bool) -> Any:
-    """Bring a VJP result to the target's shape and dtype (undoing broadcasting)."""
-    data = target.data
+def sum_to_shape(contribution: Any, target: Value, graph: bool = False) -> Any:
+    """Bring a VJP result to its input's shape and dtype: broadcasting undone by summing
+    (a (3,) bias added to (4, 3) rows gets the sum of the 4 rows' gradients).
+
+    >>> sum_to_shape(np.ones((4, 3)), Value(np.zeros(3)))
+    array([4., 4., 4.])
+    """
+    data = target._data
     if graph:
         if shape_of(contribution) != shape_of(data):
             contribution = _reshape_to(contribution, shape_of(data))
@@ -190,6 +227,84 @@ def _reshape_to(contribution: Any, shape: tuple[int, ...]) -> Any:
     if full != c_shape:  # a contribution smaller than its input: spread it out first
         contribution = BROADCAST_TO(contribution, shape=full)
     return unbroadcast(contribution, shape)
+
+
+def call_vjp(node: Value, position: int, g: Any, args: Sequence, out: Any) -> Any:
+    """The op table's VJP rule of ``node`` for input ``position``: what it sends back.
+
+    A rule on Python floats raises ZeroDivisionError where NumPy gives inf or nan
+    (1/0.0); the rule is then run again on NumPy scalars, so scalars and arrays agree.
+
+    >>> x = Value(3.0)
+    >>> y = x * 2.0
+    >>> call_vjp(y, 0, 1.0, (3.0, 2.0), 6.0)       # ∂(x·y)/∂x = y
+    2.0
+    """
+    rule = node._op.vjps[position]
+    params = node._params
+    try:
+        # Most ops have no params; calling without ``**{}`` saves a dict a call.
+        return rule(g, out, *args, **params) if params else rule(g, out, *args)
+    except ZeroDivisionError:
+        as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
+        with np.errstate(all="ignore"):
+            return rule(as_np(g), as_np(out), *map(as_np, args), **(params or {}))
+
+
+#: Adding into a leaf's .grad reads and writes it: under a lock, so that passes in two
+#: threads sharing a parameter never lose one's contribution.
+_LEAF_LOCK = threading.Lock()
+
+
+def store_leaf(node: Value, g: Any) -> None:
+    """Add ``g`` into a leaf's ``.grad``, never aliasing another node's gradient.
+
+    An array gradient is kept without a copy only when nothing else can reach it: it
+    owns its memory (it is not a view of, say, another node's grad) and the only
+    references are the caller's, this function's and getrefcount's own (copying a large
+    weight gradient every step is a measurable share of a step).
+
+    >>> w = Value(1.0)
+    >>> store_leaf(w, 2.0); store_leaf(w, 3.0)
+    >>> w.grad
+    5.0
+    """
+    if type(g) is np.ndarray and not (g.base is None and _refcount is not None
+                                      and _refcount(g) <= 3):
+        g = g.copy()
+    with _LEAF_LOCK:
+        node.grad = g if node.grad is None else node.grad + g
+
+
+_refcount = getattr(sys, "getrefcount", None)  # CPython; elsewhere leaves always copy
+
+
+def check_unchanged(node: Value) -> None:
+    """Refuse a node whose data, or an input's, changed after the node was made.
+
+    >>> w = Value([1.0, 2.0], name="w")
+    >>> y = w * w
+    >>> w.data = [0.0, 1.0]
+    >>> check_unchanged(y)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tinygrad_edu.value.ChangedInputError: backward: 'w' (shape (2,)) changed after mul used it...
+    """
+    stamp = node._stamp
+    if node._version > stamp:
+        _changed(node, node)
+    for x in node._inputs:
+        if type(x) is Value and x._version > stamp:
+            _changed(node, x)
+
+
+def _changed(node: Value, x: Value) -> None:
+    what = "its own data" if x is node else describe(x)
+    raise ChangedInputError(
+        f"backward: {what} changed after {node._op.name} used it in the forward pass "
+        f"(its data was assigned or updated in place), so the gradient would come from the "
+        f"new data: run the forward pass again after the change (an optimizer step "
+        f"belongs after backward())")
 
 
 def run_backward(
@@ -213,132 +328,115 @@ def run_backward(
     >>> found[id(x)], x.grad            # d/dx x² = 2x; store=False leaves .grad alone
     (4.0, None)
     """
-    if len(roots) != len(upstreams):  # before any root holds an upstream
+    if len(roots) != len(upstreams):
         raise ValueError(f"run_backward: {len(roots)} roots but {len(upstreams)} upstreams")
     order = topological_order(roots)
+    pending: dict[Value, Any] = {}  # node -> the gradient it has received so far
     for root, upstream in zip(roots, upstreams, strict=True):
         if root.requires_grad:
-            root._upstream = upstream if root._upstream is None else root._upstream + upstream
+            previous = pending.get(root)
+            pending[root] = upstream if previous is None else previous + upstream
     wanted_ids = {id(w) for w in wanted}
     found: dict[int, Any] = {}
-    anomaly = _FLAGS.anomaly
-    # backward() asks for none of the options; skipping their checks per node is a
-    # measurable share of a small graph's backward, so that case gets a short loop.
-    plain = store and not (create_graph or wanted_ids or anomaly or observer is not None)
-    try:
-        for node in reversed(order):
-            g = node._upstream
-            node._upstream = None
-            if g is None:
-                continue
-            if node._hooks:
-                g = _run_hooks(node, g, create_graph)
-            if plain:
-                if node._op is None:
-                    _store_leaf(node, g)
-                else:
-                    node.grad = g
-                    _send_to_inputs(node, g, False, False, None)
-                continue
-            if store:
-                if node._op is None:
-                    _store_leaf(node, g.data if create_graph else g)
-                else:
-                    node.grad = g.data if create_graph else g
-            if wanted_ids and id(node) in wanted_ids:
-                found[id(node)] = g
-            sent: list | None = [] if observer is not None else None
-            if node._op is not None:
-                _send_to_inputs(node, g, create_graph, anomaly, sent)
+    stored: set[int] = set()  # memory (bases) of intermediate gradients stored so far
+    anomaly = is_anomaly_enabled()
+    for node in reversed(order):
+        g = pending.pop(node, None)
+        if g is None:
+            continue
+        if node._hooks:
+            g = _run_hooks(node, g, create_graph)
+        if store:
+            if create_graph:
+                _store(node, g.data, stored)
+            elif type(g) is float and node._op is not None:
+                node.grad = g  # a float is never shared
+            else:
+                _store(node, g, stored)
+        if wanted_ids and id(node) in wanted_ids:
+            found[id(node)] = g
+        if node._op is None:
             if observer is not None:
-                observer(node, g, sent)
-    except BaseException:
-        # A failed pass (a raising hook or VJP) must not leave half-summed gradients
-        # behind for the next pass. A finished pass has already cleared every node.
-        for node in order:
-            node._upstream = None
-        raise
+                observer(node, g, [])
+            continue
+        inputs = node._inputs
+        stamp = node._stamp
+        if node._version > stamp:
+            _changed(node, node)
+        args = inputs if create_graph else [x._data if type(x) is Value else x for x in inputs]
+        out = node if create_graph else node._data
+        sent: list = []
+        for i, x in enumerate(inputs):
+            if type(x) is not Value:
+                continue
+            if x._version > stamp:
+                _changed(node, x)
+            if not x.requires_grad:
+                continue
+            c = call_vjp(node, i, g, args, out)
+            # A float contribution for a float input is already fitted (deep scalar
+            # graphs are almost all such edges, so skip the call).
+            if type(c) is not float or type(x._data) is not float:
+                c = sum_to_shape(c, x, create_graph)
+            if anomaly:
+                _check_finite(c, i, node)
+            previous = pending.get(x)
+            pending[x] = c if previous is None else previous + c
+            if observer is not None:
+                sent.append((i, x, c))
+        if observer is not None:
+            observer(node, g, sent)
     return found
 
 
+def _store(node: Value, g: Any, stored: set[int]) -> None:
+    """Give ``node`` this pass's gradient: leaves add it up, intermediates take it fresh.
+
+    An intermediate's gradient may be the very array (or a view of it) another node got:
+    an add passes its upstream on unchanged. Such a one is copied, so that writing into
+    one node's ``.grad`` never changes another's.
+    """
+    if node._op is None:
+        store_leaf(node, g)
+    elif type(g) is not np.ndarray:
+        node.grad = g
+    else:
+        memory = id(g if g.base is None else g.base)
+        if memory in stored:
+            g = g.copy()
+            memory = id(g)
+        stored.add(memory)
+        node.grad = g
+
+
 def _run_hooks(node: Value, g: Any, graph: bool) -> Any:
-    """Give ``g`` to the node's hooks in order; a hook's non-None result replaces it."""
+    """Give ``g`` to the node's hooks in order; a hook's non-None result replaces it,
+    after a check that it is a gradient for this node (shape and float dtype)."""
     for hook in tuple(node._hooks):
         replaced = hook(g)
-        if replaced is not None:
-            g = _fit(replaced if graph else as_data(replaced, "hook"), node, graph)
+        if replaced is None:
+            continue
+        data = replaced.data if isinstance(replaced, Value) else replaced
+        kind = np.asarray(data).dtype.kind
+        name = getattr(hook, "__name__", repr(hook))
+        if kind not in "fiu":
+            raise TypeError(f"hook {name} on {describe(node)}: returned dtype "
+                            f"{np.asarray(data).dtype}; a gradient is a number")
+        if shape_of(np.asarray(data)) != node.shape:
+            raise ShapeError(f"hook {name} on {describe(node)}: returned shape "
+                             f"{np.shape(data)}, but the gradient has shape {node.shape}")
+        g = sum_to_shape(replaced if graph else as_data(replaced, "hook"), node, graph)
     return g
 
 
-def _store_leaf(node: Value, g: Any) -> None:
-    """Add ``g`` into a leaf's ``.grad``, never aliasing another node's gradient.
-
-    An array gradient is kept without a copy only when nothing else can reach it: it
-    owns its memory (it is not a view of, say, another node's grad) and the only
-    references are the caller's, this function's and getrefcount's own (W3's profile:
-    copying a 784×256 weight gradient every step was ~7 % of the step).
-    """
-    if node.grad is not None:
-        node.grad = node.grad + g
-    elif type(g) is np.ndarray and g.base is None and _refcount is not None \
-            and _refcount(g) <= 3:
-        node.grad = g
-    elif isinstance(g, np.ndarray):
-        node.grad = g.copy()
-    else:
-        node.grad = g
-
-
-_refcount = getattr(sys, "getrefcount", None)  # CPython; elsewhere leaves always copy
-
-
-def _send_to_inputs(node: Value, g: Any, graph: bool, anomaly: bool, sent: list | None) -> None:
-    """Push ``g`` through the VJP rule of each input that needs a gradient.
-
-    Each contribution is fitted to its input's shape and added to what the input has
-    received so far. ``graph`` runs the rules on Values (create_graph); ``sent``, when
-    given, collects ``(position, input, contribution)`` for the observer.
-    """
-    inputs = node._inputs
-    if graph:
-        args, out = inputs, node
-    else:
-        args = [x.data if type(x) is Value else x for x in inputs]
-        out = node.data
-    params = node._params
-    vjps = node._op.vjps
-    for i, x in enumerate(inputs):
-        if type(x) is not Value or not x.requires_grad:
-            continue
-        try:
-            # Most ops have no params; calling without ``**{}`` saves a dict a call.
-            c = vjps[i](g, out, *args, **params) if params else vjps[i](g, out, *args)
-        except ZeroDivisionError:
-            c = _vjp_in_numpy(vjps[i], g, out, args, params or {})
-        # A float contribution for a float input is already fitted (deep scalar graphs
-        # are almost all such edges, so skip the call).
-        if type(c) is not float or type(x.data) is not float:
-            c = _fit(c, x, graph)
-        if anomaly:
-            _check_finite(c, node._op.name, i, node)
-        x._upstream = c if x._upstream is None else x._upstream + c
-        if sent is not None:
-            sent.append((i, x, c))
-
-
-def _vjp_in_numpy(rule: Callable, g: Any, out: Any, args: Sequence, params: dict) -> Any:
-    """Redo a VJP on NumPy scalars: Python floats raise where NumPy gives inf or nan."""
-    as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
-    with np.errstate(all="ignore"):
-        return rule(as_np(g), as_np(out), *map(as_np, args), **params)
-
-
-def _check_finite(c: Any, op_name: str, position: int, node: Value) -> None:
+def _check_finite(c: Any, position: int, node: Value) -> None:
     data = c.data if isinstance(c, Value) else c
     if not np.all(np.isfinite(data)):
+        where = origin_of(node)
+        made = f"; the node was made at {where}" if where else ""
         raise AnomalyError(
-            f"{op_name}: gradient for input {position} is not finite "
-            f"(output shape {node.shape}, output data {node.data!r})"
+            f"{node._op.name}: gradient for input {position} is not finite "
+            f"(output shape {node.shape}, output data {node._data!r}{made})"
         )
 
 
@@ -449,11 +547,11 @@ def grad(
     >>> float(dx), float(d2x)       # 3x², 6x
     (27.0, 18.0)
     """
-    ins = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    ins = _values(inputs, "grad", "inputs")
     if isinstance(outputs, Value):
         outs, grad_outs = (outputs,), (grad_outputs,)
     else:
-        outs = tuple(outputs)
+        outs = _values(outputs, "grad", "outputs")
         grad_outs = (None,) * len(outs) if grad_outputs is None else tuple(grad_outputs)
     if len(grad_outs) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(grad_outs)} grad_outputs")
@@ -480,6 +578,25 @@ def grad(
     return tuple(results)
 
 
+def _values(x: Any, where: str, what: str) -> tuple[Value, ...]:
+    """``x`` as a tuple of Values (one Value or a sequence of them), or a clear TypeError."""
+    if isinstance(x, Value):
+        return (x,)
+    if isinstance(x, (list, tuple)) and all(isinstance(v, Value) for v in x):
+        return tuple(x)
+    got = type(x).__name__ if not isinstance(x, (list, tuple)) else \
+        f"a {type(x).__name__} holding " + ", ".join(sorted({type(v).__name__ for v in x}))
+    raise TypeError(f"{where}: {what} must be a Value or a list of Values (those the "
+                    f"output was computed from), got {got}")
+
+
+def _check_output(y: Any, where: str) -> Value:
+    if not isinstance(y, Value):
+        raise TypeError(f"{where}: f must return a Value computed from its argument, got "
+                        f"{type(y).__name__}")
+    return y
+
+
 def value_and_grad(
     f: Callable[..., Value], argnums: int | Sequence[int] = 0
 ) -> Callable[..., tuple[Any, Any]]:
@@ -494,7 +611,7 @@ def value_and_grad(
 
     def wrapped(*args: Any):
         values = [Value(a) if i in nums else a for i, a in enumerate(args)]
-        out = f(*values)
+        out = _check_output(f(*values), "value_and_grad")
         grads = grad(out, [values[i] for i in nums])
         arrays = tuple(g.data for g in grads)
         return out.data, (arrays[0] if single else arrays)
@@ -516,7 +633,7 @@ def jacobian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
            [0., 4.]])
     """
     xv = Value(x)
-    y = f(xv)
+    y = _check_output(f(xv), "jacobian")
     rows = []
     for j in range(y.size):
         (g,) = grad(y, xv, grad_outputs=_unit(y.shape, j))
@@ -532,7 +649,7 @@ def hessian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
            [ 0., 12.]])
     """
     xv = Value(x)
-    y = f(xv)
+    y = _check_output(f(xv), "hessian")
     if y.shape != ():
         raise ShapeError(f"hessian: f must return a scalar, got shape {y.shape}")
     (gx,) = grad(y, xv, create_graph=True)

@@ -30,7 +30,8 @@ def backward(g1):
     gx1 = sum_to_shape_of(mul_vjp1(g0, v0, x0, x1), X1)  # mul: ∂/∂y = x
     return [gx1]
 
-Imports: ``autodiff`` (``_fit``, behind ``sum_to_shape_of``), ``value`` (``_normalize``).
+Imports: ``autodiff`` (``sum_to_shape``, behind ``sum_to_shape_of``), ``value``
+(``_normalize``).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class _Names:
 def _sum_to_shape_of(contribution: Any, target: Value) -> Any:
     """A VJP result brought to its input's shape and dtype: broadcasting undone by summing
     (a (3,) bias added to (4, 3) rows gets the sum of the 4 rows' gradients)."""
-    return autodiff._fit(contribution, target, False)
+    return autodiff.sum_to_shape(contribution, target)
 
 
 def _is_literal(p: Any) -> bool:
@@ -143,7 +144,7 @@ def forward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Seq
         if normalize[k]:
             call = f"_normalize({call})"
         lines.append(f"    v{k} = {call}")
-        lines.append(f"    V{k}.data = v{k}" + (f"  # {v.name}" if v.name else ""))
+        lines.append(f"    V{k}._data = v{k}" + (f"  # {v.name}" if v.name else ""))
     if not nodes:
         lines.append("    pass")
     return _compile(lines, names.namespace, "forward")

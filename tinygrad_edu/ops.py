@@ -37,11 +37,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["Op", "Domain", "ShapeError", "OPS", "unbroadcast", "shape_of"]
+__all__ = ["Op", "Domain", "ShapeError", "IndexShapeError", "OPS", "unbroadcast", "shape_of",
+           "op_named"]
 
 
 class ShapeError(ValueError):
     """Input shapes that an op cannot combine; the message names the op and the shapes."""
+
+
+class IndexShapeError(ShapeError, IndexError):
+    """An index outside a Value's shape: an IndexError too, so loops over rows end."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,18 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+    def __reduce__(self) -> tuple:
+        return (op_named, (self.name,))  # an op pickles as its name in the table
+
+
+def op_named(name: str) -> Op:
+    """The table entry called ``name``.
+
+    >>> op_named("mul").derivative(0)
+    'y'
+    """
+    return OPS[name]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -543,7 +560,8 @@ def _check_getitem(x, index):
     try:
         np.empty(shape_of(x), dtype=np.bool_)[index]
     except IndexError as e:
-        raise ShapeError(f"getitem: index {index!r} invalid for shape {shape_of(x)}: {e}") from None
+        raise IndexShapeError(f"getitem: index {index!r} invalid for shape {shape_of(x)}: {e}") \
+            from None
 
 
 def _index_add(g, shape, index):

@@ -25,7 +25,8 @@ The rules are those of ``jax.jit`` and ``torch.jit.trace``:
   a warning; a Value reached through an object (``model.w = Value(...)``) is not.
 * The Values returned are the same objects on every call, refreshed in place: keep
   ``loss.item()``, not ``loss``, from one call to the next.
-* Not for concurrent use: a traced function and what it returned belong to one thread.
+* Threads: each thread records and replays its own tape, so calls from several threads
+  never see each other's data (the Values returned belong to the calling thread).
 
 >>> w = Value(2.0)
 >>> @trace
@@ -45,6 +46,7 @@ Imports: ``autodiff``, ``codegen``, ``value``.
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -116,12 +118,12 @@ class Tape:
                 self._placeholders.append((position, p))
                 call[position] = p
         recorded: list[Value] = []
-        outer, _GRAD_MODE.tape = _GRAD_MODE.tape, recorded
+        outer = value.set_recorder(recorded)
         try:
             keyword_args = dict(zip(keywords, call[n_positional:], strict=True))
             result = fn(*call[:n_positional], **keyword_args)
         finally:
-            _GRAD_MODE.tape = outer
+            value.set_recorder(outer)
         self.result = result
         self.outputs = _outputs_of(result)
         self._build(recorded)
@@ -163,6 +165,8 @@ class Tape:
                         if id(x) not in placeholder_of]
 
         self.externals = list(externals.values())
+        self._watched = self.externals + self.nodes  # what a changed-input check reads
+        self._stamp = value.latest_version()
         self._inputs = [_replay_inputs(v) for v in self.nodes]
         self._needs_normalizing: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
         # Per node, [position, input, needs_fit] for each input that needs a gradient;
@@ -224,13 +228,14 @@ class Tape:
         """Give the inputs their new data and recompute every recorded node."""
         for position, p in self._placeholders:
             x = flat[position]
-            p.data = x.data if isinstance(x, Value) else as_data(x, "trace")
+            p._data = x._data if isinstance(x, Value) else as_data(x, "trace")
         self._bound = flat
         self._wire(flat)
         for out in self.outputs:  # fresh, as eager outputs are (a pass may not reach one)
             out.grad = None
         if self._forward_fn is not None:
             self._forward_fn()
+            self._restamp()
             return self.result
         # The first replay runs the tape as data, learning which results need
         # normalizing; then the tape is written out as code for the next ones.
@@ -240,22 +245,41 @@ class Tape:
             out = node._op.forward(*args, **params) if params else node._op.forward(*args)
             normal = out if type(out) is float else _normalize(out)
             self._needs_normalizing[k] = normal is not out
-            node.data = normal
+            node._data = normal
+        self._restamp()
         if len(self.nodes) <= MAX_CODE_NODES:
             self._forward_fn, self._sources["forward"] = codegen.forward_code(
                 self.nodes, self.externals, self._inputs, self._needs_normalizing)
         return self.result
+
+    def _restamp(self) -> None:
+        """The nodes were just recomputed from their inputs' current data: a change made
+        before this replay does not make them stale (one made after it does)."""
+        stamp = value.latest_version()
+        for node in self.nodes:
+            node._stamp = stamp
+        self._stamp = stamp
+
+    def _check_unchanged(self) -> None:
+        """The compiled backward's version of the engine's check: refuse if a Value the
+        pass reads (an argument, a parameter, a recorded node) changed since the replay."""
+        stamp = self._stamp
+        for x in self._watched:
+            if x._version > stamp:
+                for node in self.nodes:
+                    autodiff.check_unchanged(node)  # finds the node and names the Value
 
     def backward(self, root: Value, upstream: Any) -> None:
         """The recorded backward pass from ``root`` (one of the outputs)."""
         if self._hooks_checked != value.hook_changes:
             self._hooks_checked = value.hook_changes
             self._has_hooks = any(v._hooks for v in self.nodes)
-        if self._has_hooks or autodiff._FLAGS.anomaly:
+        if self._has_hooks or value.is_anomaly_enabled():
             # The general engine runs hooks and anomaly checks. The graph holds this
             # call's Value arguments (see _wire), so it stores every gradient itself.
             autodiff.run_backward((root,), (upstream,))
             return
+        self._check_unchanged()
         code = self._backward_fns.get(id(root))
         if code is not None:
             try:
@@ -294,22 +318,17 @@ class Tape:
     def _backward_as_data(self, root: Value, upstream: Any) -> list[Any]:
         """The backward pass as a loop over the tape (learns which VJP results need fitting)."""
         grads: dict[int, Any] = {id(root): upstream}
-        fit = autodiff._fit
+        fit = autodiff.sum_to_shape
         for k in range(len(self.nodes) - 1, -1, -1):
             node = self.nodes[k]
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             node.grad = g
-            args = [x.data if type(x) is Value else x for x in self._inputs[k]]
-            params = node._params or {}
+            args = [x._data if type(x) is Value else x for x in self._inputs[k]]
             for edge in self._edges.get(k, ()):
                 i, target, _ = edge
-                rule = node._op.vjps[i]
-                try:
-                    c = rule(g, node.data, *args, **params)
-                except ZeroDivisionError:
-                    c = autodiff._vjp_in_numpy(rule, g, node.data, args, params)
+                c = autodiff.call_vjp(node, i, g, args, node._data)
                 fitted = fit(c, target, False)
                 edge[2] = fitted is not c
                 previous = grads.get(id(target))
@@ -330,7 +349,7 @@ class Tape:
                 if not isinstance(x, Value) or not x.requires_grad:
                     continue
             if x._op is None and not x._hooks:
-                autodiff._store_leaf(x, g)
+                autodiff.store_leaf(x, g)
             else:
                 roots.append(x)
                 upstreams.append(g)
@@ -408,16 +427,19 @@ class TracedFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not _GRAD_MODE.enabled or _GRAD_MODE.tape is not None:
             return self._fn(*args, **kwargs)  # under no_grad, or inside another recording
-        if not args and not kwargs:  # a step that closes over everything: skip the key
-            tape = self.tapes.get(())
+        # One tape per thread: a replay rewrites its nodes' data in place, and the Values
+        # it returns are the same objects each call.
+        thread = threading.get_ident()
+        if not args and not kwargs:  # a step that closes over everything: a short key
+            tape = self.tapes.get(thread)
             if tape is not None and tape.still_valid():
                 return tape.replay(())
-            return self._record((), (), 0, ())
+            return self._record(thread, (), 0, ())
         keywords = tuple(sorted(kwargs))
         flat = (*args, *(kwargs[k] for k in keywords))
         names = (*range(len(args)), *keywords)
         signature = tuple(_signature(n, x) for n, x in zip(names, flat, strict=True))
-        key = (len(args), keywords, signature)
+        key = (thread, len(args), keywords, signature)
         tape = self.tapes.get(key)
         if tape is not None and tape.still_valid():
             self.tapes.move_to_end(key)

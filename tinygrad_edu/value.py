@@ -17,10 +17,15 @@ Imports: ``ops`` only. ``backward`` lives in ``autodiff`` and is imported when c
 from __future__ import annotations
 
 import importlib
+import itertools
+import linecache
+import math
+import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -29,7 +34,9 @@ from . import ops
 from .ops import Op, ShapeError, shape_of
 
 __all__ = ["Value", "apply", "is_grad_enabled", "is_tracing", "set_grad_enabled", "as_data",
-           "ShapeError", "TraceWarning"]
+           "ShapeError", "TraceWarning", "ChangedInputError", "next_version", "latest_version",
+           "holds_values", "stack", "warn_if_tracing", "describe", "AnomalyError",
+           "set_anomaly_enabled", "is_anomaly_enabled", "origin_of", "set_recorder"]
 
 Data = float | np.ndarray
 Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
@@ -40,6 +47,10 @@ class _GradMode(threading.local):
     #: While :func:`tinygrad_edu.tracing.trace` records a function: the list every new
     #: node is appended to (per thread, so other threads' graphs stay out of it).
     tape: list | None = None
+    #: Inside :func:`tinygrad_edu.detect_anomaly`: every op checks its result.
+    anomaly = False
+    #: ``tape is not None or anomaly``: one look instead of two on every new node.
+    watched = False
 
 
 _GRAD_MODE = _GradMode()
@@ -126,6 +137,138 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     return arr.copy() if copy else arr
 
 
+class AnomalyError(FloatingPointError):
+    """Inside :func:`tinygrad_edu.detect_anomaly`, an op's result (forward) or gradient
+    (backward) was nan or inf; the message names the op and the line that made it."""
+
+
+def set_anomaly_enabled(enabled: bool) -> bool:
+    """Turn anomaly checks on or off for this thread; returns the previous setting.
+
+    ``detect_anomaly()`` is the usual way in. While on, every op checks that its result
+    is finite and notes the line of user code that made it, for the backward's errors.
+
+    >>> set_anomaly_enabled(False)
+    False
+    """
+    previous = _GRAD_MODE.anomaly
+    _GRAD_MODE.anomaly = bool(enabled)
+    _GRAD_MODE.watched = _GRAD_MODE.anomaly or _GRAD_MODE.tape is not None
+    return previous
+
+
+def set_recorder(tape: list | None) -> list | None:
+    """Append every new node to ``tape`` in this thread (None: stop); returns the
+    previous recorder. :func:`tinygrad_edu.trace` records a function's graph with it.
+
+    >>> made = []
+    >>> previous = set_recorder(made)
+    >>> y = Value(1.0) * 2
+    >>> set_recorder(previous) is made, made[0] is y
+    (True, True)
+    """
+    previous = _GRAD_MODE.tape
+    _GRAD_MODE.tape = tape
+    _GRAD_MODE.watched = _GRAD_MODE.anomaly or tape is not None
+    return previous
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether :func:`set_anomaly_enabled` (``detect_anomaly()``) is on in this thread.
+
+    >>> is_anomaly_enabled()
+    False
+    """
+    return _GRAD_MODE.anomaly
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+#: id(node) -> (weak reference, where user code made it); filled in anomaly mode only.
+_ORIGINS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def _user_line() -> str:
+    """``file:line in function: code`` of the innermost caller outside this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown line"
+    code = frame.f_code
+    text = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}" + (f": {text}" if text else "")
+
+
+def origin_of(node: Value) -> str | None:
+    """Where user code made ``node``, if it was made inside ``detect_anomaly()``.
+
+    >>> origin_of(Value(1.0) * 2) is None
+    True
+    """
+    entry = _ORIGINS.get(id(node))
+    return entry[1] if entry is not None and entry[0]() is node else None
+
+
+def _leaf(data: Data, requires_grad: bool, name: str | None, grad: Data | None) -> Value:
+    """A leaf rebuilt by pickle or ``copy.deepcopy``."""
+    v = Value(data, requires_grad, name)
+    v.grad = grad
+    return v
+
+
+def _check_result(op: Op, datas: list, out: Data, node: Value) -> None:
+    """Anomaly mode's forward check: note where the node was made; refuse nan and inf."""
+    where = _user_line()
+    key = id(node)
+    _ORIGINS[key] = (weakref.ref(node, lambda _ref: _ORIGINS.pop(key, None)), where)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(out)
+    if not np.all(finite):
+        bad = int(np.size(finite) - np.count_nonzero(finite))
+        shapes = ", ".join(str(shape_of(d)) for d in datas)
+        raise AnomalyError(
+            f"{op.name}: the forward result is not finite ({bad} of {np.size(finite)} "
+            f"element(s) nan or inf; input shapes {shapes}), made at {where}")
+
+
+class ChangedInputError(RuntimeError):
+    """A graph's input changed after the forward pass used it: backward would compute the
+    gradient from the new data, so it refuses (PyTorch's version counter does the same)."""
+
+
+# Every change of a Value's data through the API takes the next number from one counter
+# and writes it on the Value (``_version``); every node notes the latest number when it
+# is made (``_stamp``). An input whose version is above the node's stamp changed after
+# the node used it. One counter, not one per Value: a node then needs one stamp, not a
+# version per input.
+_versions = itertools.count(1)
+_latest_version = 0
+
+
+def next_version() -> int:
+    """A new data version (the counter is shared by all Values and threads).
+
+    >>> next_version() < next_version()
+    True
+    """
+    global _latest_version
+    _latest_version = version = next(_versions)
+    return version
+
+
+def latest_version() -> int:
+    """The version the next node made will be stamped with.
+
+    >>> w = Value(1.0)
+    >>> y = w * 2
+    >>> w.data = 3.0                 # a change after y used w
+    >>> w._version > y._stamp
+    True
+    """
+    return _latest_version
+
+
 _SEQUENCES = (list, tuple)
 
 
@@ -193,22 +336,40 @@ class Value:
     30.0
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
-                 "_upstream", "_hooks", "_mark", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
+                 "_hooks", "_version", "_stamp", "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None):
-        self.data = as_data(data, "Value", copy=True)
+        self._data: Data = as_data(data, "Value", copy=True)
         self.grad: Data | None = None
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._op: Op | None = None
         self._inputs: tuple = ()
         self._params: dict | None = None
-        self._upstream: Any = None
         self._hooks: list | None = None
-        self._mark: object = None  # where the latest topological sort left this node
+        self._version = 0  # see next_version(): when the data last changed
+        self._stamp = 0  # the latest version when this node was made
 
     # ------------------------------------------------------------------ basics
+    @property
+    def data(self) -> Data:
+        """The value: a Python float for scalars, a float32/float64 ndarray otherwise.
+
+        Assigning it (``w.data = ...``, ``w.data -= lr * w.grad``) is how parameters
+        change; a graph made before the change then refuses to backpropagate (it would
+        use the new data), with :class:`ChangedInputError` naming this Value.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if type(value) is not float and not (type(value) is np.ndarray and value.ndim
+                                             and value.dtype in _FLOAT_DTYPES):
+            value = as_data(value, "data")
+        self._data = value
+        self._version = next_version()
+
     @property
     def shape(self) -> tuple[int, ...]:
         return shape_of(self.data)
@@ -255,14 +416,65 @@ class Value:
     def __float__(self) -> float:
         return self.item()
 
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self.item(), ndigits)
+
+    def __floor__(self) -> int:
+        return math.floor(self.item())
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.item())
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if type(self._data) is float:
+            return format(self._data, spec)  # f"{loss:.4f}"
+        if spec:
+            raise TypeError(f"format spec {spec!r} needs a 0-d Value, this has shape "
+                            f"{self.shape} (format v.data[i] or v.tolist())")
+        return str(self)
+
+    def tolist(self) -> float | list:
+        """The data as Python numbers: a float for a 0-d Value, nested lists otherwise.
+
+        >>> Value([[1.0, 2.0]]).tolist(), Value(3.0).tolist()
+        ([[1.0, 2.0]], 3.0)
+        """
+        return np.asarray(self._data).tolist()
+
     def __bool__(self) -> bool:
         warn_if_tracing("branched on")
         return bool(self.item())
 
     def __len__(self) -> int:
-        if type(self.data) is float:
+        if type(self._data) is float:
             raise TypeError("len() of a 0-d Value")
-        return len(self.data)
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[Value]:
+        """The rows (along the first axis), as NumPy iterates: each is ``self[i]``."""
+        if type(self._data) is float:
+            raise TypeError("iteration over a 0-d Value")
+        return (self[i] for i in range(len(self._data)))
+
+    # Pickling and copying: leaves (parameters) copy like arrays; a node made by an op
+    # refuses, since its graph can be millions of nodes deep and holds user callables.
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        if self._op is not None:
+            raise TypeError(
+                f"cannot pickle or copy {describe(self)}: it is a node of a graph. Copy "
+                f"its data instead (v.detach(), v.numpy()); save a model's weights with "
+                f"tinygrad_edu.io.save")
+        if self._hooks:
+            raise TypeError(f"cannot pickle or copy {describe(self)}: it has hooks "
+                            f"(functions); remove them first")
+        grad = self.grad.copy() if isinstance(self.grad, np.ndarray) else self.grad
+        return (_leaf, (self._data, self.requires_grad, self.name, grad))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # NumPy converts a Value to an array where no protocol applies: np.asarray(v), and
@@ -278,6 +490,9 @@ class Value:
     # NumPy's protocols: np.exp(v), X @ v, np.sum(v), np.dot(v, w) go through the op
     # table (tinygrad_edu.numpy_protocol) instead of turning v into an array.
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any):
+        op = _UFUNC_OPS.get(ufunc)
+        if op is not None and method == "__call__" and not kwargs:
+            return apply(op, inputs)  # ndarray @ Value and the like: the common case first
         return _numpy_protocol().array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Callable, types: Any, args: tuple, kwargs: dict):
@@ -290,7 +505,7 @@ class Value:
     def detach(self) -> Value:
         """The same data as a new constant: no history, no gradient."""
         v = Value(0.0, requires_grad=False)
-        v.data = self.data  # shared, not copied (like PyTorch's detach)
+        v._data = self._data  # shared, not copied (like PyTorch's detach)
         return v
 
     def zero_grad(self) -> None:
@@ -367,33 +582,48 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
+    # In place, as in PyTorch: under no_grad() (an optimizer step) the data is updated
+    # and that counts as a change; while recording, a leaf that requires grad refuses
+    # (it would silently become a graph node) and anything else is rebound, x = x + y.
+    def __iadd__(self, other: Operand) -> Value:
+        return _in_place(self, ops.ADD, other, "+=")
+
+    def __isub__(self, other: Operand) -> Value:
+        return _in_place(self, ops.SUB, other, "-=")
+
+    def __imul__(self, other: Operand) -> Value:
+        return _in_place(self, ops.MUL, other, "*=")
+
+    def __itruediv__(self, other: Operand) -> Value:
+        return _in_place(self, ops.DIV, other, "/=")
+
+    def __ipow__(self, other: Operand) -> Value:
+        return _in_place(self, ops.POW, other, "**=")
+
     def __getitem__(self, index: Any) -> Value:
         return apply(ops.GETITEM, (self,), {"index": _freeze_index(index)})
 
-    # Comparisons give plain NumPy booleans: they are not differentiable.
+    # Comparisons are elementwise, as in NumPy and PyTorch, and not differentiable: a
+    # Python bool for 0-d Values, a NumPy bool array otherwise. == and != arrays also
+    # answer bool(): "all equal" and "any differs", so that `x in [a, b]` works for tensor
+    # Values (< and > arrays stay ambiguous, as in NumPy: `if x > 0` on a tensor is a bug).
     def __lt__(self, other: Operand):
-        warn_if_tracing("compared")
-        return np.less(self.data, as_data(other, "<"))
+        return _compare(np.less, self, other)
 
     def __le__(self, other: Operand):
-        warn_if_tracing("compared")
-        return np.less_equal(self.data, as_data(other, "<="))
+        return _compare(np.less_equal, self, other)
 
     def __gt__(self, other: Operand):
-        warn_if_tracing("compared")
-        return np.greater(self.data, as_data(other, ">"))
+        return _compare(np.greater, self, other)
 
     def __ge__(self, other: Operand):
-        warn_if_tracing("compared")
-        return np.greater_equal(self.data, as_data(other, ">="))
+        return _compare(np.greater_equal, self, other)
 
     def __eq__(self, other: object):  # type: ignore[override]
-        warn_if_tracing("compared")
-        return np.equal(self.data, as_data(other, "=="))
+        return _compare(np.equal, self, other)
 
     def __ne__(self, other: object):  # type: ignore[override]
-        warn_if_tracing("compared")
-        return np.not_equal(self.data, as_data(other, "!="))
+        return _compare(np.not_equal, self, other)
 
     __hash__ = object.__hash__  # identity, so Values can key dicts and sets
 
@@ -507,6 +737,9 @@ def _autodiff():
 
 _NUMPY_PROTOCOL = f"{__package__}.numpy_protocol"
 
+#: ufunc -> op, read from the table (each entry names its ufunc).
+_UFUNC_OPS = {op.ufunc: op for op in ops.OPS.values() if op.ufunc is not None}
+
 
 def _numpy_protocol():
     return sys.modules.get(_NUMPY_PROTOCOL) or importlib.import_module(_NUMPY_PROTOCOL)
@@ -553,7 +786,7 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     requires = False
     for x in inputs:
         if type(x) is Value:
-            datas.append(x.data)
+            datas.append(x._data)
             if x.requires_grad:
                 requires = True
         elif type(x) in _SEQUENCES and holds_values(x):
@@ -573,12 +806,12 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     if type(out) is not float:
         out = _normalize(out)
     v = _new_value(Value)
-    v.data = out
+    v._data = out
     v.grad = None
     v.name = None
-    v._upstream = None
     v._hooks = None
-    v._mark = None
+    v._version = 0
+    v._stamp = _latest_version
     if _GRAD_MODE.enabled:
         v.requires_grad = requires
         v._op = op
@@ -589,9 +822,85 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
         v._op = None
         v._inputs = ()
         v._params = None
-    if _GRAD_MODE.tape is not None:
-        _GRAD_MODE.tape.append(v)
+    if _GRAD_MODE.watched:
+        if _GRAD_MODE.tape is not None:
+            _GRAD_MODE.tape.append(v)
+        if _GRAD_MODE.anomaly:
+            _check_result(op, datas, out, v)
     return v
+
+
+def _in_place(target: Value, op: Op, other: Operand, symbol: str) -> Value:
+    """``target op= other``: see the in-place operators of :class:`Value`."""
+    other_records = isinstance(other, Value) and other.requires_grad
+    if _GRAD_MODE.enabled and (target.requires_grad or other_records):
+        if target._op is None and target.requires_grad:
+            raise RuntimeError(
+                f"{symbol} on {describe(target)}: a leaf Value that requires grad cannot change "
+                f"in place while the graph is recorded (it would become a graph node). "
+                f"Update it under no_grad() (with no_grad(): w {symbol} ...) or assign w.data")
+        return apply(op, (target, other))
+    previous, _GRAD_MODE.enabled = _GRAD_MODE.enabled, False
+    try:
+        result = apply(op, (target, other))._data
+    finally:
+        _GRAD_MODE.enabled = previous
+    if shape_of(result) != target.shape:
+        raise ShapeError(f"{symbol}: the result has shape {shape_of(result)} but "
+                         f"{describe(target)} has shape {target.shape}; an in-place update "
+                         f"cannot change the shape")
+    data = target._data
+    if type(data) is np.ndarray and data.flags.writeable:
+        np.copyto(data, result, casting="same_kind")  # views of the data see the change
+        result = data
+    target.data = result  # a new version: graphs that used the old data now refuse
+    return target
+
+
+def describe(v: Value) -> str:
+    """How errors name a Value: its name, else its op, with the shape.
+
+    >>> describe(Value([1.0, 2.0], name="w")), describe(Value(1.0) * 2)
+    ("'w' (shape (2,))", 'the output of mul (shape ())')
+    """
+    if v.name:
+        return f"{v.name!r} (shape {v.shape})"
+    if v._op is not None:
+        return f"the output of {v._op.name} (shape {v.shape})"
+    return f"a leaf Value (shape {v.shape})"
+
+
+class AllEqual(np.ndarray):
+    """What ``==`` gives for tensor Values: elementwise booleans whose ``bool()`` is
+    "every element equal" (so ``in`` and ``list.index`` work on lists of Values)."""
+
+    def __bool__(self) -> bool:
+        return bool(np.all(np.asarray(self)))
+
+
+class AnyDiffers(np.ndarray):
+    """What ``!=`` gives for tensor Values; ``bool()`` is "some element differs"."""
+
+    def __bool__(self) -> bool:
+        return bool(np.any(np.asarray(self)))
+
+
+_TRUTH = {np.equal: AllEqual, np.not_equal: AnyDiffers}
+
+
+def _compare(ufunc: np.ufunc, v: Value, other: Any) -> Any:
+    warn_if_tracing("compared")
+    try:
+        other_data = other._data if isinstance(other, Value) else as_data(other, ufunc.__name__)
+        result = ufunc(v._data, other_data)
+    except (TypeError, ValueError):
+        if ufunc in _TRUTH:  # not comparable (another type, shapes that do not broadcast)
+            return ufunc is np.not_equal
+        raise
+    if np.ndim(result) == 0:
+        return bool(result)
+    truth = _TRUTH.get(ufunc)
+    return result if truth is None else result.view(truth)
 
 
 def warn_if_tracing(what: str) -> None:
