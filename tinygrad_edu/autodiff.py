@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -257,26 +256,16 @@ _LEAF_LOCK = threading.Lock()
 
 
 def store_leaf(node: Value, g: Any) -> None:
-    """Add ``g`` into a leaf's ``.grad``, never aliasing another node's gradient.
-
-    An array gradient is kept without a copy only when nothing else can reach it: it
-    owns its memory (it is not a view of, say, another node's grad) and the only
-    references are the caller's, this function's and getrefcount's own (copying a large
-    weight gradient every step is a measurable share of a step).
+    """Add ``g`` into a leaf's ``.grad`` (the first gradient is kept as it is: the engine
+    hands every node an array of its own).
 
     >>> w = Value(1.0)
     >>> store_leaf(w, 2.0); store_leaf(w, 3.0)
     >>> w.grad
     5.0
     """
-    if type(g) is np.ndarray and not (g.base is None and _refcount is not None
-                                      and _refcount(g) <= 3):
-        g = g.copy()
     with _LEAF_LOCK:
         node.grad = g if node.grad is None else node.grad + g
-
-
-_refcount = getattr(sys, "getrefcount", None)  # CPython; elsewhere leaves always copy
 
 
 def check_unchanged(node: Value) -> None:
@@ -338,7 +327,6 @@ def run_backward(
             pending[root] = upstream if previous is None else previous + upstream
     wanted_ids = {id(w) for w in wanted}
     found: dict[int, Any] = {}
-    stored: set[int] = set()  # memory (bases) of intermediate gradients stored so far
     anomaly = is_anomaly_enabled()
     for node in reversed(order):
         g = pending.pop(node, None)
@@ -347,12 +335,14 @@ def run_backward(
         if node._hooks:
             g = _run_hooks(node, g, create_graph)
         if store:
-            if create_graph:
-                _store(node, g.data, stored)
-            elif type(g) is float and node._op is not None:
-                node.grad = g  # a float is never shared
+            if create_graph:  # the data of Values the rules made (an add's is shared)
+                stored = g.data.copy() if type(g.data) is np.ndarray else g.data
             else:
-                _store(node, g, stored)
+                stored = g
+            if node._op is None:
+                store_leaf(node, stored)
+            else:
+                node.grad = stored
         if wanted_ids and id(node) in wanted_ids:
             found[id(node)] = g
         if node._op is None:
@@ -378,6 +368,10 @@ def run_backward(
             # graphs are almost all such edges, so skip the call).
             if type(c) is not float or type(x._data) is not float:
                 c = sum_to_shape(c, x, create_graph)
+                if store and type(c) is np.ndarray and (c is g or c.base is not None):
+                    # an add passes its upstream on, a reshape a view of it: each node
+                    # gets a gradient of its own (writing into one never changes another)
+                    c = c.copy()
             if anomaly:
                 _check_finite(c, i, node)
             previous = pending.get(x)
@@ -387,26 +381,6 @@ def run_backward(
         if observer is not None:
             observer(node, g, sent)
     return found
-
-
-def _store(node: Value, g: Any, stored: set[int]) -> None:
-    """Give ``node`` this pass's gradient: leaves add it up, intermediates take it fresh.
-
-    An intermediate's gradient may be the very array (or a view of it) another node got:
-    an add passes its upstream on unchanged. Such a one is copied, so that writing into
-    one node's ``.grad`` never changes another's.
-    """
-    if node._op is None:
-        store_leaf(node, g)
-    elif type(g) is not np.ndarray:
-        node.grad = g
-    else:
-        memory = id(g if g.base is None else g.base)
-        if memory in stored:
-            g = g.copy()
-            memory = id(g)
-        stored.add(memory)
-        node.grad = g
 
 
 def _run_hooks(node: Value, g: Any, graph: bool) -> Any:

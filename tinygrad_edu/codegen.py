@@ -155,7 +155,7 @@ def backward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Se
                   deliveries: Sequence[Value]) -> tuple[Callable[[Any], list], str]:
     """The backward pass from ``root``: every VJP the eager engine would run, unrolled.
 
-    ``edges[k]`` lists node k's ``[position, input, needs_fit]`` for inputs that need a
+    ``edges[k]`` lists node k's ``[position, input, needs_fit, needs_copy]`` for inputs that need a
     gradient; the function returns the gradients of ``deliveries`` (None: not reached).
     """
     names = _Names(nodes, externals)
@@ -175,11 +175,13 @@ def backward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Se
         for x in (v, *inputs[k]):
             if type(x) is Value:
                 read.setdefault(id(x), x)
-        for i, x, needs_fit in edges.get(k, ()):
+        for i, x, needs_fit, needs_copy in edges.get(k, ()):
             rule = names.function(f"{op.name}_vjp{i}", op.vjps[i])
             c = f"{rule}({g}, v{k}, {args}{names.params(v._params)})"
             if needs_fit:
                 c = f"sum_to_shape_of({c}, {names.obj(x)})"
+            if needs_copy:  # the upstream itself (or a view): a gradient of its own
+                c = f"{c}.copy()"
             target = names.grad(x)
             summed = f"{target} + {c}" if id(x) in assigned else c
             body.append(f"    {target} = {summed}  # {op.name}: ∂/∂{_arg_name(i)} = "

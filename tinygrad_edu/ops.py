@@ -681,10 +681,10 @@ DIV = Op("div", _div,
 
 
 def _pow_vjp_x(g, out, x, y):
-    if type(y) is float:  # a constant exponent
-        if y == 2.0:  # the square: x ** 1.0 is x (saves an op per pass)
+    if type(y) is float or type(y) is int:  # a constant exponent (as written: x ** 2)
+        if y == 2:  # the square: x ** 1.0 is x (saves an op per pass)
             return g * y * x
-        if y == 0.0:  # x**0 = 1 is flat everywhere, at x = 0 too (0·0**−1 would be nan)
+        if y == 0:  # x**0 = 1 is flat everywhere, at x = 0 too (0·0**−1 would be nan)
             return _select(False, g)
         return g * y * POW(x, y - 1.0)
     nonzero = _data(y) != 0

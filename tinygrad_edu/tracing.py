@@ -169,10 +169,11 @@ class Tape:
         self._stamp = value.latest_version()
         self._inputs = [_replay_inputs(v) for v in self.nodes]
         self._needs_normalizing: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
-        # Per node, [position, input, needs_fit] for each input that needs a gradient;
-        # needs_fit (does the VJP's result need reshaping or casting?) is learnt on the
-        # first backward pass: shapes are fixed for a tape.
-        self._edges = {k: [[i, x, None] for i, x in enumerate(v._inputs)
+        # Per node, [position, input, needs_fit, needs_copy] for each input that needs a
+        # gradient; needs_fit (does the VJP's result need reshaping or casting?) and
+        # needs_copy (is it its upstream or a view of it?) are learnt on the first
+        # backward pass: shapes are fixed for a tape.
+        self._edges = {k: [[i, x, None, None] for i, x in enumerate(v._inputs)
                            if type(x) is Value and x.requires_grad]
                        for k, v in enumerate(self.nodes) if v.requires_grad}
         # Where the gradients of externals go: a placeholder's to the argument it stands for.
@@ -327,10 +328,14 @@ class Tape:
             node.grad = g
             args = [x._data if type(x) is Value else x for x in self._inputs[k]]
             for edge in self._edges.get(k, ()):
-                i, target, _ = edge
+                i, target = edge[0], edge[1]
                 c = autodiff.call_vjp(node, i, g, args, node._data)
                 fitted = fit(c, target, False)
                 edge[2] = fitted is not c
+                # as in the engine: a gradient that is its upstream (or a view) is copied
+                edge[3] = type(fitted) is np.ndarray and (fitted is g or fitted.base is not None)
+                if edge[3]:
+                    fitted = fitted.copy()
                 previous = grads.get(id(target))
                 grads[id(target)] = fitted if previous is None else previous + fitted
         return [grads.pop(id(x), None) for x in self._deliveries]
