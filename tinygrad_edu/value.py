@@ -95,7 +95,8 @@ def set_grad_enabled(enabled: bool) -> bool:
     return previous
 
 
-_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
+_FLOAT_DTYPES = (_F64, _F32)
 
 
 def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
@@ -109,7 +110,7 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     """
     if type(x) is float:
         return x
-    if type(x) is np.ndarray and not copy and x.ndim and x.dtype in _FLOAT_DTYPES:
+    if type(x) is np.ndarray and not copy and x.ndim and (x.dtype is _F64 or x.dtype is _F32):
         return x  # constants in a training loop arrive like this every step
     if isinstance(x, (bool, int, float, np.number, np.bool_)):
         if isinstance(x, (complex, np.complexfloating)):
@@ -364,11 +365,13 @@ class Value:
 
     @data.setter
     def data(self, value: Any) -> None:
+        global _latest_version
         if type(value) is not float and not (type(value) is np.ndarray and value.ndim
-                                             and value.dtype in _FLOAT_DTYPES):
+                                             and (value.dtype is _F64 or value.dtype is _F32)):
             value = as_data(value, "data")
         self._data = value
-        self._version = next_version()
+        # next_version(), inlined: an optimizer step sets every parameter's data
+        _latest_version = self._version = next(_versions)
 
     @property
     def shape(self) -> tuple[int, ...]:
