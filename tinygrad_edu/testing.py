@@ -2,8 +2,11 @@
 
 :func:`op_cases` reads an entry's ``kind`` (which shapes and parameters it takes) and
 its ``domain`` (the range each input is drawn from, and how far inputs must stay from
-kinks), so a new op of an existing kind is tested with no new code. Users can test
-their own ops the same way:
+kinks), so a new op of an existing kind is tested with no new code. With
+``region="whole"`` it draws from the whole domain instead: zeros, negative bases and
+denominators, points at and next to kinks, ties, huge magnitudes, ±inf and nan.
+:func:`programs` draws whole straight-line programs over the table (for
+:func:`tinygrad_edu.oracles.compare_program`). Users can test their own ops the same way:
 
 >>> from hypothesis import given
 >>> from tinygrad_edu.ops import OPS
@@ -27,10 +30,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .check import gradcheck  # noqa: F401  (re-exported for the docstring example)
-from .ops import Op
+from .ops import OPS, Op
+from .oracles import Const, Instruction, Program
 from .value import Value, apply
 
-__all__ = ["OpCase", "op_cases", "shapes", "arrays_in", "KINK_MARGIN", "KINDS"]
+__all__ = ["OpCase", "op_cases", "shapes", "arrays_in", "KINK_MARGIN", "KINDS",
+           "whole_domain_floats", "whole_domain_arrays", "REGIMES", "programs",
+           "PROGRAM_KINDS"]
 
 #: Inputs are drawn at least this far from an op's kinks (relu at 0, ties in max).
 KINK_MARGIN = 1e-2
@@ -207,14 +213,272 @@ KINDS = {
 
 
 @st.composite
-def op_cases(draw, op: Op, margin: float = KINK_MARGIN) -> OpCase:
-    """Inputs inside ``op``'s domain, at least ``margin`` away from its kinks."""
+def op_cases(draw, op: Op, margin: float = KINK_MARGIN, region: str = "interior",
+             dtype: Any = np.float64) -> OpCase:
+    """Inputs for one call of ``op``.
+
+    ``region="interior"``: inside the op's test ranges (``Domain.ranges``), at least
+    ``margin`` away from its kinks — where central differences are reliable.
+    ``region="whole"``: anywhere, each input drawn from one of :data:`REGIMES` scaled by
+    the op's range, with ties between inputs and duplicated maxima on purpose, so kinks
+    (``Domain.kink_gap`` = 0), singular points and overflow are reached.
+    """
     if op.kind not in KINDS:
         raise KeyError(f"testing: no strategy for op kind {op.kind!r} (op {op.name}); "
                        f"add one to tinygrad_edu.testing.KINDS")
+    if region not in ("interior", "whole"):
+        raise ValueError(f"op_cases: region must be 'interior' or 'whole', got {region!r}")
     input_shapes, params = draw(KINDS[op.kind](op))
     ranges = _ranges(op, len(input_shapes))
+    if region == "whole":
+        inputs = tuple(draw(whole_domain_arrays(tuple(s), dtype, scale=max(abs(lo), abs(hi))))
+                       for s, (lo, hi) in zip(input_shapes, ranges, strict=True))
+        return OpCase(op, _with_ties(draw, inputs), params)
     inputs = tuple(draw(arrays_in(tuple(s), lo, hi))
                    for s, (lo, hi) in zip(input_shapes, ranges, strict=True))
     assume(op.domain.gap(*inputs, **params) > margin)
     return OpCase(op, inputs, params)
+
+
+# ------------------------------------------------------------------ the whole domain
+
+#: Values that sit on kinks, ties, integer exponents and signs: drawn often, they make
+#: relu and abs meet 0, maximum meet ties and pow meet zero and negative bases.
+SPECIAL = (0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0, -3.0)
+#: Just beside the special points (a kink's neighbourhood, where one-sided rules apply).
+NEAR = (1e-12, -1e-12, 1e-7, -1e-7, 1.0 + 1e-9, 1.0 - 1e-9, -1.0 + 1e-9, 1e-300, -1e-300)
+#: The largest finite magnitudes each dtype is tested with, and the edges of exp.
+HUGE = {np.dtype(np.float64): (1e300, -1e300, 1e16, -1e16, 710.0, -745.0, 1e4, -1e4),
+        np.dtype(np.float32): (1e30, -1e30, 1e10, -1e10, 89.0, -104.0, 1e4, -1e4)}
+NONFINITE = (math.inf, -math.inf, math.nan)
+
+
+def _regime(name: str, dtype: Any, scale: float) -> st.SearchStrategy[float]:
+    ordinary = st.floats(-scale - 1.0, scale + 1.0, allow_nan=False, width=64)
+    special = st.sampled_from(SPECIAL)
+    return {
+        "ordinary": st.one_of(ordinary, special),
+        "kinks": st.one_of(special, special, st.sampled_from(NEAR)),
+        "huge": st.one_of(special, st.sampled_from(HUGE[np.dtype(dtype)])),
+        "nonfinite": st.one_of(special, ordinary, st.sampled_from(NONFINITE)),
+    }[name]
+
+
+#: Where an input's elements come from; one regime per input (weights by repetition).
+REGIMES = ("ordinary", "ordinary", "kinks", "kinks", "kinks", "huge", "nonfinite")
+
+
+def whole_domain_floats(dtype: Any = np.float64, scale: float = 3.0,
+                        regime: str | None = None) -> st.SearchStrategy[float]:
+    """Floats from the whole domain: specials (0, −0, ±1, ±2, ±0.5, ±3), neighbours of
+    kinks, huge magnitudes for ``dtype``, ±inf and nan, and ordinary values up to ``scale``.
+
+    >>> from hypothesis import find
+    >>> find(whole_domain_floats(), lambda v: v != v)  # nan is in the domain
+    nan
+    """
+    if regime is not None:
+        return _regime(regime, dtype, scale)
+    return st.sampled_from(REGIMES).flatmap(lambda r: _regime(r, dtype, scale))
+
+
+@st.composite
+def whole_domain_arrays(draw, shape: tuple[int, ...], dtype: Any = np.float64,
+                        scale: float = 3.0) -> Any:
+    """Data of ``shape`` whose elements share one regime of :func:`whole_domain_floats`;
+    a Python float for shape ``()`` (the engine's scalar path)."""
+    elements = _regime(draw(st.sampled_from(REGIMES)), dtype, scale)
+    if shape == ():
+        return draw(elements)
+    values = draw(st.lists(elements, min_size=math.prod(shape), max_size=math.prod(shape)))
+    with np.errstate(over="ignore"):  # float32 data: 1e300 is not drawn, but be explicit
+        return np.array(values, dtype=np.float64).astype(dtype).reshape(shape)
+
+
+def _with_ties(draw, inputs: tuple) -> tuple:
+    """Sometimes copy one input's values into another (ties for maximum and minimum)."""
+    if len(inputs) < 2 or not draw(st.booleans()):
+        return inputs
+    a, b = inputs[0], inputs[1]
+    try:
+        target = np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        return inputs
+    if np.shape(b) != target:
+        return inputs
+    tied = np.array(np.broadcast_to(a, target), dtype=np.asarray(b).dtype)
+    tied = float(tied) if np.ndim(b) == 0 else tied
+    return (a, tied) + tuple(inputs[2:])
+
+
+# ------------------------------------------------------------------ whole programs
+
+
+def _append(instructions: list, shapes_: list, values_: list, ins: Instruction) -> None:
+    """Add ``ins`` to a program being drawn, with its result's value and shape."""
+    args = [values_[a] if isinstance(a, int) else a.value for a in ins.args]
+    with np.errstate(all="ignore"):
+        out = OPS[ins.op].forward(*args, **ins.params)
+    instructions.append(ins)
+    values_.append(out)
+    shapes_.append(tuple(np.shape(out)))
+
+
+def _pick_slot(draw, shapes_: list, fits=lambda s: True) -> int | None:
+    """A slot whose shape ``fits``; the latest slot most of the time (programs chain)."""
+    if fits(shapes_[-1]) and draw(st.integers(0, 3)) > 0:
+        return len(shapes_) - 1
+    candidates = [i for i, s in enumerate(shapes_) if fits(s)]
+    return draw(st.sampled_from(candidates)) if candidates else None
+
+
+def _constant(draw, shape: tuple[int, ...], dtype: Any, op: str) -> Const:
+    if op == "pow" and shape == ():  # integer exponents (negative bases stay real), 0, ½
+        return Const(draw(st.sampled_from((0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, -0.5))))
+    return Const(draw(whole_domain_arrays(shape, dtype)))
+
+
+def _p_unary(draw, op, shapes_, x, dtype, values_=None):
+    return (x,), {}
+
+
+def _p_binary(draw, op, shapes_, x, dtype, values_=None):
+    def fits(s):
+        try:
+            np.broadcast_shapes(s, shapes_[x])
+            return True
+        except ValueError:
+            return False
+
+    y = _pick_slot(draw, shapes_[:-1] or shapes_, fits) if draw(st.booleans()) else None
+    if y is None and op.name == "pow" and draw(st.booleans()):  # 0**y, (−2)**y, …
+        return (Const(draw(st.sampled_from((0.0, -0.0, 2.0, -2.0, 0.5)))), x), {}
+    if y is None and values_ is not None and draw(st.integers(0, 3)) == 0:
+        # a constant equal to x's current value: a tie for maximum and minimum, 0 for sub
+        return ((x, Const(values_[x])) if draw(st.booleans()) else (Const(values_[x]), x)), {}
+    other = y if y is not None else _constant(
+        draw, draw(st.sampled_from([(), shapes_[x]])), dtype, op.name)
+    return ((other, x) if draw(st.integers(0, 3)) == 0 else (x, other)), {}
+
+
+def _p_reduce(draw, op, shapes_, x, dtype, values_=None):
+    return (x,), {"axis": draw(_axis_for(len(shapes_[x]))), "keepdims": draw(st.booleans())}
+
+
+def _p_axis(draw, op, shapes_, x, dtype, values_=None):
+    ndim = len(shapes_[x])
+    if ndim == 0:
+        return None
+    return (x,), {"axis": draw(_axis_for(ndim, allow_none=False, allow_tuple=False))}
+
+
+def _p_matmul(draw, op, shapes_, x, dtype, values_=None):
+    xs = shapes_[x]
+    if not xs:
+        return None
+    k = xs[-1]
+    wanted = [(k,), (k, draw(st.integers(1, MAX_SIDE)))]
+    y = _pick_slot(draw, shapes_, lambda s: s in wanted) if draw(st.booleans()) else None
+    if y is None:
+        y = _constant(draw, draw(st.sampled_from(wanted)), dtype, op.name)
+    return (x, y), {}
+
+
+def _p_shape_only(draw, op, shapes_, x, dtype, values_=None):
+    """reshape, transpose, broadcast_to, getitem: reuse the single-op strategies' params."""
+    s = shapes_[x]
+    if op.kind == "reshape":
+        size = math.prod(s)
+        d = draw(st.sampled_from([d for d in range(1, size + 1) if size % d == 0]))
+        return (x,), {"shape": draw(st.sampled_from([(size,), (d, size // d), (-1, d)]))}
+    if op.kind == "transpose":
+        return (x,), {"axes": draw(st.none() | st.permutations(range(len(s))).map(tuple))}
+    if op.kind == "broadcast_to":
+        target = tuple(2 if n == 1 and draw(st.booleans()) else n for n in s)
+        return (x,), {"shape": (draw(st.integers(1, 2)),) * draw(st.integers(0, 1)) + target}
+    if not s:  # getitem needs an axis
+        return None
+    return (x,), {"index": draw(_index(s))}
+
+
+def _p_index_add(draw, op, shapes_, x, dtype, values_=None):
+    s = shapes_[x]
+    if not s:
+        return None
+    rows = draw(st.integers(1, MAX_SIDE))
+    index = np.array(draw(st.lists(st.integers(0, rows - 1), min_size=s[0], max_size=s[0])))
+    return (x,), {"shape": (rows,) + s[1:], "index": index}
+
+
+def _p_concatenate(draw, op, shapes_, x, dtype, values_=None):
+    s = shapes_[x]
+    if not s:
+        return None
+    axis = draw(st.integers(-len(s), len(s) - 1))
+    a = axis % len(s)
+    same = lambda t: len(t) == len(s) and t[:a] + t[a + 1:] == s[:a] + s[a + 1:]  # noqa: E731
+    others = [i for i, t in enumerate(shapes_) if same(t)]
+    args = (x,) + tuple(draw(st.sampled_from(others)) for _ in range(draw(st.integers(0, 2))))
+    return args, {"axis": axis}
+
+
+def _p_where(draw, op, shapes_, x, dtype, values_=None):
+    (x, y), _ = _p_binary(draw, op, shapes_, x, dtype)
+    shape = np.broadcast_shapes(*(shapes_[a] if isinstance(a, int) else np.shape(a.value)
+                                  for a in (x, y)))
+    return (x, y), {"cond": draw(hnp.arrays(np.bool_, shape))}
+
+
+#: How a program calls an op of each kind on the slots it has (None: not applicable).
+PROGRAM_KINDS = {
+    "unary": _p_unary, "binary": _p_binary, "reduce": _p_reduce, "axis": _p_axis,
+    "matmul": _p_matmul, "reshape": _p_shape_only, "transpose": _p_shape_only,
+    "broadcast_to": _p_shape_only, "getitem": _p_shape_only, "index_add": _p_index_add,
+    "concatenate": _p_concatenate, "where": _p_where,
+}
+
+
+@st.composite
+def programs(draw, ops: Any = None, max_ops: int = 6, dtypes: tuple = (np.float64, np.float32),
+             include: str | None = None) -> Program:
+    """A straight-line program of 1…``max_ops`` table ops over 1–3 broadcastable leaves.
+
+    Every op of ``ops`` (default: the whole table) is reachable; its arguments come from
+    :data:`PROGRAM_KINDS` by the op's ``kind``, so a new row of an existing kind needs no
+    code here. Leaves and constants come from the whole domain. ``include`` names an op
+    that every program calls at least once (hypothesis does not draw ops uniformly).
+    """
+    names = sorted(ops if ops is not None else OPS)
+    for name in names:
+        if OPS[name].kind not in PROGRAM_KINDS:
+            raise KeyError(f"testing: no program strategy for op kind {OPS[name].kind!r} "
+                           f"(op {name}); add one to tinygrad_edu.testing.PROGRAM_KINDS")
+    dtype = np.dtype(draw(st.sampled_from(dtypes)))
+    leaf_shapes = draw(hnp.mutually_broadcastable_shapes(
+        num_shapes=draw(st.integers(1, 3)), max_dims=3, max_side=MAX_SIDE)).input_shapes
+    leaves = [draw(whole_domain_arrays(tuple(s), dtype)) for s in leaf_shapes]
+    leaves = list(_with_ties(draw, tuple(leaves)))
+    shapes_ = [tuple(s) for s in leaf_shapes]
+    values_ = list(leaves)  # each slot's value so far: constants can tie with them
+    instructions: list[Instruction] = []
+    count = draw(st.integers(1, max_ops))
+    forced = draw(st.integers(0, count - 1)) if include is not None else -1
+    for position in range(count):
+        op = OPS[include if position == forced else draw(st.sampled_from(names))]
+        x = _pick_slot(draw, shapes_)
+        made = PROGRAM_KINDS[op.kind](draw, op, shapes_, x, dtype, values_)
+        if made is None and position == forced:  # e.g. getitem of a scalar: add an axis
+            _append(instructions, shapes_, values_, Instruction("reshape", (x,), {"shape": (1,)}))
+            x = len(shapes_) - 1
+            made = PROGRAM_KINDS[op.kind](draw, op, shapes_, x, dtype, values_)
+        if made is None:
+            continue
+        args, params = made
+        _append(instructions, shapes_, values_, Instruction(op.name, tuple(args), params))
+    assume(instructions)
+    out_shape = shapes_[-1]
+    upstream = draw(st.sampled_from((1.0, -1.0, 0.5, 2.0, -3.0))) if out_shape == () else \
+        np.array(draw(st.lists(st.sampled_from((1.0, -1.0, 0.5, 2.0, -3.0)),
+                               min_size=math.prod(out_shape), max_size=math.prod(out_shape))),
+                 dtype=dtype).reshape(out_shape)
+    return Program(leaves, instructions, upstream)

@@ -1,0 +1,769 @@
+"""Independent references for the op table, and the conventions at its edges.
+
+Three things live here, all test infrastructure (they need the ``test`` extra):
+
+* :data:`CONVENTIONS` — the one table of kink, tie and edge conventions (relu′(0),
+  |x|′(0), ties in max and maximum, powers at a zero base, …), each with the value
+  tinygrad_edu gives and what PyTorch and HIPS autograd give. It mirrors the table in
+  ``docs/conventions.md``; the tests read the expected values from here.
+* Spellings of every op of the table in HIPS autograd (pure NumPy, always installed
+  with the ``test`` extra) and in PyTorch (used when importable). The HIPS spelling
+  comes in two flavours: ``native`` (HIPS's own rules everywhere) and ``conventions``
+  (HIPS's rules for smooth ops, and at kinks, ties and edges the rule written in
+  :data:`CONVENTIONS`, implemented here from that table, not from the engine).
+* :class:`Program` — a straight-line program over the op table, and :func:`run_program`
+  / :func:`compare_program`, which run it on the engine and on the references and list
+  every disagreement, each either explained by a convention or not.
+
+Imports: ``ops``, ``value``, ``autodiff``; ``autograd`` (HIPS) lazily; ``torch`` lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .autodiff import grad
+from .ops import OPS
+from .value import Value, apply
+
+__all__ = ["Convention", "CONVENTIONS", "KINK_CONVENTION", "Const", "Instruction", "Program",
+           "run_program", "hips_ops", "torch_ops", "torch_available", "Disagreement",
+           "compare_program", "active_conventions"]
+
+
+# ----------------------------------------------------------------------- conventions
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One rule at a kink, tie or edge of the domain, and how the references differ.
+
+    ``ours`` is the value the rule gives (a number, or a word for rules with options);
+    ``pytorch`` and ``hips`` say what those libraries give, with the source; ``differs``
+    names the references that give something else (a disagreement with them is
+    explained by this rule when the rule is active in a program).
+    """
+
+    rule: str
+    ours: Any
+    pytorch: str
+    hips: str
+    differs: frozenset[str] = frozenset()
+
+
+CONVENTIONS: dict[str, Convention] = {
+    "relu_at_0": Convention(
+        "relu′(0) = 0", 0.0,
+        "0: relu's backward is threshold_backward, which passes the gradient only where x > 0",
+        "no relu; maximum(x, 0) gives 0.5 at 0 (ties share)", frozenset({"hips"})),
+    "abs_at_0": Convention(
+        "|x|′(0) = 0", 0.0, "0: abs backward is grad · sgn(x), sgn(0) = 0",
+        "0: abs backward is g · x / |x| with 0 where x = 0"),
+    "max_ties": Convention(
+        "max/min over an axis: tied extremes share the gradient equally (1/k each)", "share",
+        "share: amax/amin divide the gradient among the ties",
+        "share: g · (x == max) / count"),
+    "maximum_ties": Convention(
+        "maximum(x, y) at x = y: the whole gradient goes to x, the first argument", "first",
+        "0.5 each: maximum backward halves the gradient at ties",
+        "0.5 each: balanced_eq", frozenset({"pytorch", "hips"})),
+    "minimum_ties": Convention(
+        "minimum(x, y) at x = y: the whole gradient goes to x, the first argument", "first",
+        "0.5 each: minimum backward halves the gradient at ties",
+        "0.5 each: balanced_eq", frozenset({"pytorch", "hips"})),
+    "clip_bounds": Convention(
+        "clip(x, lo, hi) at x = lo or x = hi: gradient 1 (maximum/minimum ties go to x)", 1.0,
+        "1: clamp backward passes the gradient where lo ≤ x ≤ hi",
+        "0: clip backward passes it only where lo < x < hi", frozenset({"hips"})),
+    "relu_maximum_clip_agree": Convention(
+        "relu(x), maximum(x, 0) and clip(x, 0, None) have the same derivative at x = 0",
+        True, "no: 0, 0.5 and 1", "no relu; maximum 0.5, clip 0", frozenset({"pytorch", "hips"})),
+    "pow_zero_exponent": Convention(
+        "d/dx x**0 = 0 everywhere, x = 0 and x = ±inf included", 0.0,
+        "0: pow backward returns zeros where the exponent is 0",
+        "0: the exponent 0 is replaced by 1 in the rule"),
+    "pow_zero_base": Convention(
+        "d/dy 0**y = 0 for y ≥ 0 and −inf for y < 0 (PyTorch's limits); "
+        "d/dx x**y at x = 0 is y·0**(y−1)", "pytorch",
+        "0 where x = 0 and y ≥ 0, else result · log x (−inf for y < 0)",
+        "g · log(1) · result: nan for y < 0", frozenset({"hips"})),
+    "pow_negative_base": Convention(
+        "d/dy x**y at x < 0 is nan (x**y is not real for nearby y)", math.nan,
+        "nan: result · log x", "nan: result · log x"),
+    "select_not_multiply": Convention(
+        "a zero local derivative (a mask: relu, maximum, minimum, max, abs at 0, where) "
+        "times an infinite or nan upstream gradient is 0, not nan", 0.0,
+        "0 for relu, maximum, minimum, where (masked_fill / where); nan for amax and abs "
+        "(they multiply)", "nan for maximum, minimum, max, abs (they multiply); 0 for where",
+        frozenset({"pytorch", "hips"})),
+    "singular_intermediate": Convention(
+        "the chain rule through an intermediate at a singular point (sqrt or log at 0) "
+        "gives inf or nan even where the composite is smooth (sqrt(x − x) at any x)", None,
+        "the same (chain rule)", "the same (chain rule)"),
+    "nan_forward": Convention(
+        "a program whose forward pass produced nan has no defined gradient: only the "
+        "forward values are compared (nan must propagate through every op)", None,
+        "relu passes the gradient at nan (threshold_backward tests the output)",
+        "masks are 0 at nan (nan == nan is false)", frozenset({"pytorch", "hips"})),
+}
+
+#: The convention that governs each non-smooth op's kink (every such op must have one).
+KINK_CONVENTION = {"relu": "relu_at_0", "abs": "abs_at_0", "max": "max_ties",
+                   "maximum": "maximum_ties", "minimum": "minimum_ties"}
+
+
+# ---------------------------------------------------------------------------- programs
+
+
+@dataclass(frozen=True)
+class Const:
+    """A constant operand of an instruction (a float or an array)."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return _literal(self.value)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """``slot = OPS[op](*args, **params)``; an int argument names an earlier slot."""
+
+    op: str
+    args: tuple[Any, ...]
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Program:
+    """Leaves (float or float32/float64 arrays), instructions, and the output's upstream.
+
+    Slots are numbered leaves first; the last slot is the output, and ``upstream`` is
+    the gradient sent back into it (same shape).
+    """
+
+    leaves: list[Any]
+    instructions: list[Instruction]
+    upstream: Any = 1.0
+
+    def source(self) -> str:
+        """Runnable tinygrad_edu code that builds this program and backpropagates."""
+        lines = ["import numpy as np",
+                 "from tinygrad_edu import OPS, Value, grad",
+                 "from tinygrad_edu.value import apply",
+                 "nan, inf = float('nan'), float('inf')"]
+        lines += [f"s{i} = Value({_literal(x)})" for i, x in enumerate(self.leaves)]
+        n = len(self.leaves)
+        for k, ins in enumerate(self.instructions):
+            args = ", ".join(f"s{a}" if isinstance(a, int) else repr(a) for a in ins.args)
+            params = ", ".join(f"{key!r}: {_literal(v)}" for key, v in ins.params.items())
+            lines.append(f"s{n + k} = apply(OPS[{ins.op!r}], ({args},), {{{params}}})")
+        last = n + len(self.instructions) - 1
+        leaves = ", ".join(f"s{i}" for i in range(n))
+        lines.append(f"grads = grad(s{last}, [{leaves}], grad_outputs={_literal(self.upstream)})")
+        return "\n".join(lines)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """float32 when any leaf is a float32 array (results are float32), else float64."""
+        f32 = any(isinstance(x, np.ndarray) and x.dtype == np.float32 for x in self.leaves)
+        return np.dtype(np.float32 if f32 else np.float64)
+
+    def ancestors(self, slot: int) -> set[int]:
+        """Slots that ``slot`` depends on, itself included."""
+        n = len(self.leaves)
+        seen, todo = set(), [slot]
+        while todo:
+            s = todo.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            if s >= n:
+                todo.extend(a for a in self.instructions[s - n].args if isinstance(a, int))
+        return seen
+
+
+def _literal(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        if x.dtype == bool:
+            return f"np.array({x.tolist()!r})"
+        if x.dtype.kind == "f":  # tolist() repr: exact, one line; inf and nan are names
+            return f"np.array({x.tolist()!r}, dtype=np.{x.dtype.name})"
+        return f"np.array({x.tolist()!r})"
+    if isinstance(x, float):
+        return repr(x)
+    if isinstance(x, tuple):
+        return "(" + "".join(_literal(v) + ", " for v in x) + ")"
+    if isinstance(x, slice):
+        return f"slice({x.start}, {x.stop}, {x.step})"
+    return repr(x)
+
+
+def run_program(program: Program, leaves: Sequence[Any],
+                call: Callable[[str, list, dict], Any],
+                const: Callable[[Any], Any] = lambda v: v) -> list[Any]:
+    """Every slot's value: ``leaves`` (already converted), then each instruction's result."""
+    slots = list(leaves)
+    for ins in program.instructions:
+        args = [slots[a] if isinstance(a, int) else const(a.value) for a in ins.args]
+        slots.append(call(ins.op, args, ins.params))
+    return slots
+
+
+# --------------------------------------------------------------------- the references
+
+
+def _hips():
+    """HIPS autograd's modules; a missing install is an error (it is a test dependency)."""
+    import autograd
+    import autograd.numpy as anp
+    from autograd.extend import defvjp, primitive
+    from autograd.tracer import getval
+
+    return autograd, anp, primitive, defvjp, getval
+
+
+def _unbroadcast_to(anp, g, shape):
+    """Sum ``g`` down to ``shape`` (HIPS's where and broadcast_to do not)."""
+    while anp.ndim(g) > len(shape):
+        g = anp.sum(g, axis=0)
+    for i, n in enumerate(shape):
+        if n == 1 and anp.shape(g)[i] != 1:
+            g = anp.sum(g, axis=i, keepdims=True)
+    return g
+
+
+_HIPS_CACHE: dict[bool, dict[str, Callable]] = {}
+
+
+def hips_ops(conventions: bool = True) -> dict[str, Callable[..., Any]]:
+    """Every op of the table spelt in HIPS autograd: ``{name: fn(*args, **params)}``.
+
+    With ``conventions`` the kinks, ties and edges follow :data:`CONVENTIONS` (custom
+    HIPS primitives written from that table); without, HIPS's own rules apply.
+    """
+    if conventions in _HIPS_CACHE:
+        return _HIPS_CACHE[conventions]
+    autograd, anp, primitive, defvjp, getval = _hips()
+
+
+    def broadcast_to(x, shape):
+        # x · ones keeps −0.0, inf and nan as they are (x + zeros would turn −0.0 into 0.0)
+        return x * np.ones(shape, dtype=np.asarray(getval(x)).dtype)
+
+    def where(x, y, cond):
+        shape = np.broadcast_shapes(np.shape(cond), anp.shape(x), anp.shape(y))
+        return anp.where(cond, broadcast_to(x, shape), broadcast_to(y, shape))
+
+    def logsumexp(x, axis=None, keepdims=False):
+        raw = np.asarray(getval(x))
+        m = np.max(raw, axis=axis, keepdims=True) if raw.size else raw
+        m = np.where(np.isfinite(m), m, 0.0)  # a constant: its gradient cancels exactly
+        with np.errstate(all="ignore"):
+            out = anp.log(anp.sum(anp.exp(x - m), axis=axis, keepdims=True)) + m
+        if not keepdims:
+            out = anp.squeeze(out, axis=axis) if axis is not None else anp.reshape(out, ())
+        return out
+
+    def softplus(x):
+        # log(1 + e^x) without overflow, finite gradients at ±inf: each branch sees only
+        # the inputs it keeps (the other branch's inputs are 0, so no inf·0 in backward)
+        positive = np.asarray(getval(x)) > 0
+        xp, xn = anp.where(positive, x, 0.0), anp.where(positive, 0.0, x)
+        return anp.where(positive, xp + anp.log1p(anp.exp(-xp)), anp.log1p(anp.exp(xn)))
+
+    def index_add(x, shape, index):
+        zeros = np.zeros(shape, dtype=np.asarray(getval(x)).dtype)
+        vjp, _ = autograd.make_vjp(lambda z: z[index])(zeros)
+        return vjp(x)
+
+    table: dict[str, Callable[..., Any]] = {
+        "add": anp.add, "sub": anp.subtract, "mul": anp.multiply, "div": anp.true_divide,
+        "pow": anp.power, "maximum": anp.maximum, "minimum": anp.minimum,
+        "neg": anp.negative, "exp": anp.exp, "log": anp.log, "sqrt": anp.sqrt,
+        "tanh": anp.tanh, "sin": anp.sin, "cos": anp.cos, "abs": anp.abs,
+        "relu": lambda x: anp.maximum(x, 0.0),
+        "sigmoid": lambda x: anp.exp(-softplus(-x)),
+        "softplus": softplus, "log_sigmoid": lambda x: -softplus(-x),
+        "sum": lambda x, axis=None, keepdims=False: anp.sum(x, axis=axis, keepdims=keepdims),
+        "max": lambda x, axis=None, keepdims=False: anp.max(x, axis=axis, keepdims=keepdims),
+        "logsumexp": logsumexp,
+        "log_softmax": lambda x, axis=-1: x - logsumexp(x, axis=axis, keepdims=True),
+        "matmul": anp.matmul,
+        "reshape": lambda x, shape: anp.reshape(x, shape),
+        "transpose": lambda x, axes=None: anp.transpose(x, axes),
+        "broadcast_to": broadcast_to,
+        "getitem": lambda x, index: x[index],
+        "index_add": index_add,
+        "concatenate": lambda *xs, axis=0: anp.concatenate(list(xs), axis=axis),
+        "where": where,
+    }
+    if conventions:
+        table.update(_convention_primitives(anp, primitive, defvjp))
+    _HIPS_CACHE[conventions] = table
+    return table
+
+
+def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., Any]]:
+    """HIPS primitives whose rules at kinks, ties and edges come from CONVENTIONS.
+
+    Each rule is a local derivative (an array, computed on raw data) and the upstream
+    gradient is *selected* where it is 0 (the convention "select, don't multiply").
+    """
+
+
+    def rule(local_of, position=0):
+        def make(ans, *args, **params):
+            with np.errstate(all="ignore"):
+                local = np.asarray(local_of(*[np.asarray(a) for a in args], **params))
+            shape = np.shape(args[position])
+
+            def vjp(g):
+                g = anp.reshape(g, np.shape(local)) if np.shape(g) != np.shape(local) else g
+                out = anp.where(local != 0, g * local, np.zeros(np.shape(local)))
+                return _unbroadcast_to(anp, out, shape)
+            return vjp
+        return make
+
+    def divide_forward(x, y):
+        with np.errstate(all="ignore"):
+            return np.true_divide(x, y)
+
+    # d/dy x/y = −(x/y)/y: HIPS's −x/y² underflows to 0/0 = nan for tiny y (1e-166)
+    divide = primitive(divide_forward)
+    full = lambda x, y: np.broadcast_shapes(np.shape(x), np.shape(y))  # noqa: E731
+    defvjp(divide, rule(lambda x, y: np.broadcast_to(1.0 / y, full(x, y)), 0),
+           rule(lambda x, y: np.broadcast_to(-(x / y) / y, full(x, y)), 1))
+
+    relu_at_0 = CONVENTIONS["relu_at_0"].ours
+    relu = primitive(lambda x: np.maximum(x, 0.0))
+    defvjp(relu, rule(lambda x: np.where(x > 0, 1.0, np.where(x == 0, relu_at_0, 0.0))))
+
+    abs_at_0 = CONVENTIONS["abs_at_0"].ours
+    absolute = primitive(np.abs)
+    defvjp(absolute, rule(lambda x: np.where(x == 0, abs_at_0, np.sign(x))))
+
+    def tie_weights(name):
+        def weights(x, y):
+            wins = x > y if name == "maximum" else x < y
+            loses = x < y if name == "maximum" else x > y
+            tie = x == y
+            first = {"first": 1.0, "second": 0.0, "share": 0.5}[CONVENTIONS[f"{name}_ties"].ours]
+            return (np.where(tie, first, wins.astype(float)),
+                    np.where(tie, 1.0 - first, loses.astype(float)))
+        return weights
+
+    maximum = primitive(lambda x, y: np.maximum(x, y))
+    minimum = primitive(lambda x, y: np.minimum(x, y))
+    for f, name in ((maximum, "maximum"), (minimum, "minimum")):
+        w = tie_weights(name)
+        defvjp(f, rule(lambda x, y, w=w: np.broadcast_to(w(x, y)[0], full(x, y)), 0),
+               rule(lambda x, y, w=w: np.broadcast_to(w(x, y)[1], full(x, y)), 1))
+
+    def pow_dx(x, y):  # y·x^(y−1), and 0 wherever y = 0 (x**0 is constant)
+        return np.where(y == 0, 0.0, y * np.power(x, np.where(y == 0, 1.0, y - 1.0)))
+
+    def pow_dy(x, y):  # x^y·ln x, and PyTorch's 0 at x = 0, y ≥ 0
+        zero_base = (x == 0) & (y >= 0)
+        return np.where(zero_base, 0.0, np.power(x, y) * np.log(np.where(zero_base, 1.0, x)))
+
+    def power_forward(x, y):
+        with np.errstate(all="ignore"):
+            return np.power(x, y)
+
+    power = primitive(power_forward)
+    defvjp(power, rule(lambda x, y: np.broadcast_to(pow_dx(x, y), full(x, y)), 0),
+           rule(lambda x, y: np.broadcast_to(pow_dy(x, y), full(x, y)), 1))
+
+    def amax_share(x, axis=None, keepdims=False):
+        if x.ndim == 0:
+            return np.ones(())
+        mask = x == np.max(x, axis=axis, keepdims=True)
+        return mask / np.sum(mask, axis=axis, keepdims=True)
+
+    def amax_rule(ans, x, axis=None, keepdims=False):
+        x = np.asarray(x)
+        share = amax_share(x, axis)
+        kept = np.shape(np.max(x, axis=axis, keepdims=True)) if x.ndim else ()
+
+        def vjp(g):
+            g = anp.reshape(g, kept) * np.ones(x.shape) if x.ndim else g
+            return anp.where(share != 0, g * share, np.zeros(x.shape))
+        return vjp
+
+    amax = primitive(lambda x, axis=None, keepdims=False: np.max(x, axis=axis,
+                                                                 keepdims=keepdims))
+    defvjp(amax, amax_rule)
+    return {"relu": relu, "abs": absolute, "maximum": maximum, "minimum": minimum,
+            "pow": power, "max": amax, "div": divide}
+
+
+def torch_available() -> bool:
+    """True when PyTorch imports (it is optional; HIPS autograd always runs)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def torch_ops() -> dict[str, Callable[..., Any]]:
+    """Every op of the table spelt in PyTorch (its own rules at kinks, ties and edges)."""
+    import torch
+
+    def as_tensor(x, like):
+        if isinstance(x, torch.Tensor):
+            return x
+        return torch.as_tensor(np.asarray(x), dtype=like.dtype)
+
+    def binary(fn):
+        def call(x, y):
+            like = x if isinstance(x, torch.Tensor) else y
+            return fn(as_tensor(x, like), as_tensor(y, like))
+        return call
+
+    def reduce(fn):
+        def call(x, axis=None, keepdims=False):
+            if x.ndim == 0:
+                return x
+            dims = tuple(range(x.ndim)) if axis is None else axis
+            return fn(x, dims, keepdims)
+        return call
+
+    def index_add(x, shape, index):
+        zeros = torch.zeros(shape, dtype=x.dtype)
+        return torch.func.vjp(lambda z: z[_torch_index(index)], zeros)[1](x)[0]
+
+    def where(x, y, cond):
+        like = x if isinstance(x, torch.Tensor) else y
+        return torch.where(torch.as_tensor(cond), as_tensor(x, like), as_tensor(y, like))
+
+    return {
+        "add": binary(torch.add), "sub": binary(torch.sub), "mul": binary(torch.mul),
+        "div": binary(torch.div), "pow": binary(torch.pow),
+        "maximum": binary(torch.maximum), "minimum": binary(torch.minimum),
+        "neg": torch.neg, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
+        "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "abs": torch.abs,
+        "sin": torch.sin, "cos": torch.cos, "softplus": torch.nn.functional.softplus,
+        "log_sigmoid": torch.nn.functional.logsigmoid,
+        "sum": reduce(lambda x, d, k: torch.sum(x, d, keepdim=k)),
+        "max": reduce(lambda x, d, k: torch.amax(x, d, keepdim=k)),
+        "logsumexp": reduce(lambda x, d, k: torch.logsumexp(x, d, keepdim=k)),
+        "log_softmax": lambda x, axis=-1: torch.log_softmax(x, axis),
+        "matmul": binary(torch.matmul),
+        "reshape": lambda x, shape: x.reshape(shape),
+        "transpose": lambda x, axes=None: x.permute(
+            tuple(axes) if axes is not None else tuple(reversed(range(x.ndim)))),
+        "broadcast_to": lambda x, shape: torch.broadcast_to(x, shape),
+        "getitem": lambda x, index: x[_torch_index(index)],
+        "index_add": index_add,
+        "concatenate": lambda *xs, axis=0: torch.cat(xs, dim=axis),
+        "where": where,
+    }
+
+
+def _torch_index(index: Any) -> Any:
+    import torch
+
+    if isinstance(index, tuple):
+        return tuple(_torch_index(i) for i in index)
+    if isinstance(index, np.ndarray):
+        return torch.as_tensor(index)
+    return index
+
+
+# ------------------------------------------------------------------------- comparing
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """The engine and one reference differ on a forward value or a gradient element.
+
+    ``explained_by`` lists the conventions active in the program under which that
+    reference is documented to give something else; empty means a real failure.
+    """
+
+    kind: str  # "forward", "gradient" or "error"
+    reference: str  # "hips", "hips-native", "torch" or "numerical"
+    where: str  # "slot 3 (relu)" or "leaf 0"
+    index: tuple
+    ours: float
+    expected: float
+    explained_by: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        why = f" (explained by {', '.join(self.explained_by)})" if self.explained_by else ""
+        return (f"{self.kind} of {self.where}{list(self.index) if self.index else ''}: "
+                f"ours {self.ours!r}, {self.reference} {self.expected!r}{why}")
+
+
+#: Relative tolerances per dtype, for values of one array scaled by its largest entry.
+RTOL = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
+#: Central differences: a smooth point's two estimates agree to this, and so must autograd.
+NUMERICAL_RTOL = 1e-5
+#: ... up to this absolute error: rounding in f(x ± h) with h = 1e-5 (gradients below
+#: 1e-8 are indistinguishable from 0 there).
+NUMERICAL_ATOL = 1e-8
+
+
+def _mismatches(ours: Any, expected: Any, rtol: float, atol: float = 1e-300) -> list[tuple]:
+    """Indices where ``ours`` and ``expected`` differ: nan-ness, infinities, or beyond
+    ``rtol`` relative to the larger of the element and the arrays' largest finite entry.
+
+    ``expected`` is first rounded to ``ours``'s dtype: the exact answer of a float32
+    program is the float64 reference rounded to float32 (1e67 overflows to inf there).
+    """
+    a = np.asarray(ours, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        b = np.asarray(expected, dtype=np.asarray(ours).dtype).astype(np.float64)
+    if a.shape != b.shape:
+        return [("shape", a.shape, b.shape)]
+    finite = np.isfinite(a) & np.isfinite(b)
+    both = np.concatenate([np.abs(a[finite]), np.abs(b[finite])])
+    scale = float(np.max(both)) if both.size else 0.0
+    with np.errstate(all="ignore"):
+        far = np.abs(a - b) > rtol * np.maximum(np.abs(b), scale) + atol
+    bad = np.where(finite, far, ~((a == b) | (np.isnan(a) & np.isnan(b))))
+    return [tuple(int(i) for i in idx) for idx in zip(*np.nonzero(bad), strict=True)] \
+        if bad.ndim else ([()] if bad else [])
+
+
+def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
+    """The conventions whose special points the program touches (read from raw slots)."""
+    active = set()
+    n = len(program.leaves)
+    for k, ins in enumerate(program.instructions):
+        op = OPS[ins.op]
+        args = [np.asarray(slots[a]) if isinstance(a, int) else np.asarray(a.value)
+                for a in ins.args]
+        if not op.smooth:
+            with np.errstate(all="ignore"):
+                gap = op.domain.gap(*args, **ins.params)
+            if gap == 0 or math.isnan(gap):
+                active.add(KINK_CONVENTION[ins.op])
+        if ins.op == "pow":
+            base, exponent = np.broadcast_arrays(*args)
+            if np.any(exponent == 0):
+                active.add("pow_zero_exponent")
+            if np.any(base == 0):
+                active.add("pow_zero_base")
+            if np.any(base < 0):
+                active.add("pow_negative_base")
+        out = np.asarray(slots[n + k])
+        if not np.all(np.isfinite(out)):
+            active.add("select_not_multiply")
+    if any(np.any(np.isnan(np.asarray(s))) for s in slots):
+        active.add("nan_forward")
+    return active
+
+
+def _has_nan(slots: Sequence[Any], among: set[int]) -> bool:
+    return any(np.any(np.isnan(np.asarray(slots[s], dtype=np.float64))) for s in among)
+
+
+def _engine_run(program: Program) -> tuple[list[Any], list[Any]]:
+    leaves = [Value(x) for x in program.leaves]
+    slots = run_program(program, leaves,
+                        lambda name, args, params: apply(OPS[name], tuple(args), params))
+    grads = grad(slots[-1], leaves, grad_outputs=program.upstream)
+    return [s.data for s in slots], [g.data for g in grads]
+
+
+def _hips_run(program: Program, conventions: bool, dtype: Any) -> tuple[list, list]:
+    import autograd
+
+    table = hips_ops(conventions)
+    # np.float64 scalars, not Python floats: HIPS's sqrt rule raises on 0.0 ** −0.5
+    leaves = [np.asarray(x, dtype=dtype) if isinstance(x, np.ndarray) else np.float64(x)
+              for x in program.leaves]
+    call = lambda name, args, params: table[name](*args, **params)  # noqa: E731
+    slots = run_program(program, leaves, call)
+    upstream = np.asarray(program.upstream, dtype=dtype)
+
+    def loss(xs):
+        return autograd.numpy.sum(run_program(program, xs, call)[-1] * upstream)
+
+    grads = autograd.grad(loss)(list(leaves))
+    return [np.asarray(s) for s in slots], grads
+
+
+def _torch_run(program: Program, dtype: Any) -> tuple[list, list]:
+    import torch
+
+    table = torch_ops()
+    tdtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+    leaves = [torch.tensor(np.asarray(x, dtype=dtype), requires_grad=True)
+              for x in program.leaves]
+    slots = run_program(program, leaves, lambda name, args, params: table[name](*args, **params),
+                        lambda v: v if isinstance(v, float) else torch.as_tensor(
+                            np.asarray(v, dtype=dtype)))
+    out = slots[-1]
+    out.backward(torch.as_tensor(np.asarray(program.upstream), dtype=tdtype).expand(out.shape))
+    grads = [x.grad.numpy() if x.grad is not None else np.zeros(x.shape) for x in leaves]
+    return [s.detach().numpy() for s in slots], grads
+
+
+def _raw_output(program: Program, leaves: list[Any]) -> np.ndarray:
+    slots = run_program(program, leaves,
+                        lambda name, args, params: OPS[name].forward(*args, **params))
+    return np.asarray(slots[-1], dtype=np.float64)
+
+
+def _smooth_everywhere(program: Program, slots: Sequence[Any], margin: float) -> bool:
+    for ins in program.instructions:
+        op = OPS[ins.op]
+        if op.smooth:
+            continue
+        args = [np.asarray(slots[a]) if isinstance(a, int) else np.asarray(a.value)
+                for a in ins.args]
+        scale = max(1.0, *(float(np.max(np.abs(a), initial=0.0)) for a in args))
+        with np.errstate(all="ignore"):
+            if not op.domain.gap(*args, **ins.params) > margin * scale:
+                return False
+    return True
+
+
+#: Central differences are taken only where a relative step of 1e-5 is resolvable.
+NUMERICAL_MAX_MAGNITUDE = 1e8
+
+
+def numerical_gradients(program: Program) -> list[np.ndarray]:
+    """Central differences of ``sum(output · upstream)`` per leaf element (float64), nan
+    where the program is not smooth there: the estimates with steps h and h/4 must be
+    finite and agree to ``NUMERICAL_RTOL/4`` relative, and |x| ≤ 1e8."""
+    base = [x if isinstance(x, float) else np.array(x, dtype=np.float64)
+            for x in program.leaves]
+    out = []
+    for k, leaf in enumerate(base):
+        g = np.full(np.shape(leaf), np.nan)
+        for idx in np.ndindex(np.shape(leaf)):
+            x0 = float(np.asarray(leaf)[idx])
+            if not abs(x0) <= NUMERICAL_MAX_MAGNITUDE:
+                continue
+            estimates = []
+            for h in (1e-5 * max(1.0, abs(x0)), 2.5e-6 * max(1.0, abs(x0))):
+                values = []
+                for step in (h, -h):
+                    moved = list(base)
+                    if isinstance(leaf, float):
+                        moved[k] = x0 + step
+                    else:
+                        moved[k] = leaf.copy()
+                        moved[k][idx] = x0 + step
+                    values.append(_raw_output(program, moved))
+                # difference per output element first: a huge output element that this
+                # input does not move must not swamp the others in a sum
+                with np.errstate(all="ignore"):
+                    change = np.where(values[0] == values[1], 0.0, values[0] - values[1])
+                estimates.append(float(np.sum(change * program.upstream)) / (2 * h))
+            coarse, fine = estimates
+            agree = abs(coarse - fine) <= NUMERICAL_RTOL / 4 * max(abs(coarse), abs(fine))
+            if math.isfinite(coarse) and math.isfinite(fine) and (agree or coarse == fine):
+                g[idx] = fine
+        out.append(g)
+    return out
+
+
+def compare_program(program: Program, references: Sequence[str] = ("hips", "hips-native",
+                                                                     "pytorch", "numerical"),
+                    ) -> list[Disagreement]:
+    """Run ``program`` on the engine and on each reference; return every disagreement.
+
+    ``hips`` (HIPS autograd with :data:`CONVENTIONS` at kinks, ties and edges) and
+    ``numerical`` (float64 central differences, only where the program is smooth) admit
+    no explanation: any difference is a failure. ``hips-native`` and ``pytorch`` differ
+    where a convention that they do not share is active; such differences carry the
+    convention's name in ``explained_by``. Where no convention applies but ours equals
+    the ``hips`` reference, the other reference's own rounding is the explanation
+    (``reference_rounding``: PyTorch's x/x at 1e-12 sums ±1e12 to −0.0005, HIPS's
+    −x/y² underflows to nan at y = 1e-166). A gradient is compared only when the forward
+    pass leading to the output produced no nan (convention ``nan_forward``).
+    """
+    found: list[Disagreement] = []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ours_slots, ours_grads = _engine_run(program)
+        except Exception as error:  # noqa: BLE001 - any crash on valid input is a finding
+            return [Disagreement("error", "engine", f"{type(error).__name__}: {error}", (),
+                                 math.nan, math.nan)]
+        dtype = program.dtype
+        rtol = RTOL[dtype]
+        ref_slots, ref_grads = _hips_run(program, True, np.float64)
+        active = active_conventions(program, ref_slots)
+        lineage = program.ancestors(len(ours_slots) - 1)
+        nan_free = not _has_nan(ours_slots, lineage) and not _has_nan(ref_slots, lineage)
+        n = len(program.leaves)
+        for name in references:
+            if name == "pytorch" and not torch_available():
+                continue
+            if name == "numerical":
+                if dtype == np.float64 and nan_free and _smooth_everywhere(program, ref_slots,
+                                                                           1e-3):
+                    found += _compare_numerical(program, ours_grads, ref_grads)
+                continue
+            try:
+                slots, grads = _reference_run(program, name, dtype)
+            except Exception as error:  # noqa: BLE001 - a reference that cannot run this
+                found.append(Disagreement("error", name, f"{type(error).__name__}: {error}",
+                                          (), math.nan, math.nan))
+                continue
+            explained = tuple(sorted(c for c in active
+                                     if name.split("-")[0] in CONVENTIONS[c].differs)) \
+                if name != "hips" else ()
+            for s, (mine, theirs) in enumerate(zip(ours_slots, slots, strict=True)):
+                where = f"slot {s}" + (f" ({program.instructions[s - n].op})" if s >= n else "")
+                for idx in _mismatches(mine, theirs, rtol)[:3]:
+                    found.append(_entry("forward", name, where, idx, mine, theirs, ()))
+            if not nan_free:
+                continue
+            for k, (mine, theirs) in enumerate(zip(ours_grads, grads, strict=True)):
+                agrees_with_hips = set(_mismatches(mine, ref_grads[k], rtol))
+                for idx in _mismatches(mine, theirs, rtol)[:3]:
+                    why = explained
+                    if not why and name != "hips" and idx not in agrees_with_hips:
+                        why = ("reference_rounding",)
+                    found.append(_entry("gradient", name, f"leaf {k}", idx, mine, theirs, why))
+    return found
+
+
+def _reference_run(program: Program, name: str, dtype: np.dtype) -> tuple[list, list]:
+    """A reference's slots and gradients; float32 programs are referred to float64 runs
+    (the exact answer for the given inputs) unless the same-precision run is closer."""
+    run = {"hips": lambda d: _hips_run(program, True, d),
+           "hips-native": lambda d: _hips_run(program, False, d),
+           "pytorch": lambda d: _torch_run(program, d)}[name]
+    return run(np.float64)
+
+
+def _entry(kind, reference, where, idx, mine, theirs, explained) -> Disagreement:
+    if idx and idx[0] == "shape":
+        return Disagreement(kind, reference, f"{where} shape", (), idx[1], idx[2], explained)
+    a = float(np.asarray(mine, dtype=np.float64)[idx])
+    b = float(np.asarray(theirs, dtype=np.float64)[idx])
+    return Disagreement(kind, reference, where, idx, a, b, explained)
+
+
+def _compare_numerical(program: Program, ours_grads: list[Any],
+                       chain_rule: list[Any]) -> list[Disagreement]:
+    """Ours against central differences, where the program is smooth and the chain rule
+    (the HIPS reference) is finite: an intermediate at a singular point (sqrt at 0 in
+    sqrt(x − x)) gives inf or nan by the chain rule although the composite is smooth."""
+    found = []
+    numerics = numerical_gradients(program)
+    for k, (mine, numeric, rule) in enumerate(zip(ours_grads, numerics, chain_rule,
+                                                  strict=True)):
+        smooth = ~np.isnan(numeric) & np.isfinite(np.asarray(rule, dtype=np.float64))
+        if not np.any(smooth):
+            continue
+        a = np.where(smooth, np.asarray(mine, dtype=np.float64), 0.0)
+        b = np.where(smooth, numeric, 0.0)
+        for idx in _mismatches(a, b, NUMERICAL_RTOL, NUMERICAL_ATOL)[:3]:
+            found.append(_entry("gradient", "numerical", f"leaf {k}", idx, a, b, ()))
+    return found
