@@ -143,10 +143,11 @@ def gradcheck(
 
     >>> gradcheck(lambda x, y: (x * y).sin().sum(), [np.ones(3), np.arange(3.0)])
     True
-    >>> gradcheck(lambda x: (x.relu() + x * x.detach()).sum(), [np.array([0.0, 2.0])])
-    Traceback (most recent call last):
-    ...
-    tinygrad_edu.check.GradcheckError: gradcheck: input 0, element (1,): analytic 3, numerical 5, relative error 0.4 (atol 1e-05, rtol 0.001); 1 element(s) differ
+    >>> try:  # a kink at element 0 does not excuse the wrong rule at element 1
+    ...     gradcheck(lambda x: (x.relu() + x * x.detach()).sum(), [np.array([0.0, 2.0])])
+    ... except GradcheckError as error:
+    ...     print(str(error).split(", relative")[0])
+    gradcheck: input 0, element (1,): analytic 3, numerical 5
     """
     arrays = _float64_inputs(inputs)
     values = [Value(a) for a in arrays]
