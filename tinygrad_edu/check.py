@@ -204,7 +204,11 @@ def gradgradcheck(
     """Check second derivatives: gradcheck the gradient of ``f`` (built with create_graph).
 
     The gradients are reduced with fixed random projections to one scalar, whose
-    derivative (a Hessian-vector product) is compared with central differences.
+    derivative (a Hessian-vector product) is compared with central differences. Those
+    differences are taken of the engine's own first derivative, so this checks that the
+    second derivative is consistent with the first, not that the first is right: run
+    :func:`gradcheck` too (a first-derivative rule that is the exact derivative of
+    another function, log′ written as 1/(2x), passes here).
 
     >>> gradgradcheck(lambda x: (x ** 3.0).sum(), [np.array([0.5, 2.0])])
     True
