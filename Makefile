@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench dot browser clean
+.PHONY: test test-thorough demo lint bench dot browser clean
 
 $(STAMP): pyproject.toml
 	@echo "installing tinygrad_edu and its extras into $(VENV) (pip, quiet: about 30 s, once)"
@@ -38,6 +38,11 @@ browser:
 
 test: $(STAMP) dot browser
 	$(PY) -m pytest -q
+
+# Randomized hypothesis runs with ten times the examples (minutes, not seconds); the seed
+# is printed first and last, and HYPOTHESIS_SEED=<seed> make test-thorough replays it.
+test-thorough: $(STAMP) dot browser
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -q
 
 demo: $(STAMP) dot
 	$(VENV)/bin/tinygrad-edu demo

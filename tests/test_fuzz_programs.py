@@ -36,7 +36,7 @@ from tinygrad_edu.oracles import (
     torch_available,
     torch_ops,
 )
-from tinygrad_edu.testing import PROGRAM_KINDS, programs
+from tinygrad_edu.testing import PROGRAM_KINDS, op_cases, programs
 
 #: Programs per op of the table: 8 in CI (248 programs), 100 with the thorough profile.
 PROGRAMS_PER_OP = max(8, settings.default.max_examples // 5)
@@ -83,6 +83,34 @@ def test_random_programs_agree_with_references(name):
 #: negative bases and zero exponents).
 OWN_REGIONS = {name: {convention} for name, convention in KINK_CONVENTION.items()} | {
     "pow": {"pow_zero_exponent", "pow_zero_base", "pow_negative_base"}}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_single_ops_on_the_whole_domain(name):
+    """One op at a time, inputs from anywhere: kinks, ties, zero and negative
+    denominators and bases, huge magnitudes, ±inf and nan (``op_cases(region="whole")``);
+    the drawn cases must reach the op's kink and its hard inputs."""
+    op = OPS[name]
+    reached = Counter()
+
+    @settings(phases=PHASES)
+    @given(op_cases(op, region="whole", dtype=np.float64)
+           | op_cases(op, region="whole", dtype=np.float32))
+    def check(case):
+        program = case.program()
+        reached.update(_regions(program))
+        flat = np.concatenate([np.ravel(np.asarray(x, dtype=np.float64)) for x in case.inputs])
+        with np.errstate(invalid="ignore"):
+            reached.update(kind for kind, hit in (
+                ("negative", np.any(flat < 0)), ("zero", np.any(flat == 0)),
+                ("huge", np.any(np.isfinite(flat) & (np.abs(flat) >= 1e10))),
+                ("nonfinite", not np.all(np.isfinite(flat)))) if hit)
+        found = [d for d in compare_program(program) if not d.explained_by]
+        assert not found, _report(program, found)
+
+    check()
+    wanted = {"negative", "zero", "huge", "nonfinite"} | OWN_REGIONS.get(name, set())
+    assert wanted <= set(reached), f"{name}: never drew {wanted - set(reached)}; drew {reached}"
 
 
 def test_every_op_has_a_reference_spelling():

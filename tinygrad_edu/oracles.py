@@ -55,6 +55,7 @@ class Convention:
     pytorch: str
     hips: str
     differs: frozenset[str] = frozenset()
+    forward: bool = False  # the rule is about forward values (else about gradients)
 
 
 CONVENTIONS: dict[str, Convention] = {
@@ -102,6 +103,21 @@ CONVENTIONS: dict[str, Convention] = {
         "0 for relu, maximum, minimum, where (masked_fill / where); nan for amax and abs "
         "(they multiply)", "nan for maximum, minimum, max, abs (they multiply); 0 for where",
         frozenset({"pytorch", "hips"})),
+    "signed_zero": Convention(
+        "at −0.0 the IEEE sign is kept: d/dx √x = 1/(2·(−0.0)) = −inf, 1/(−0.0) = −inf",
+        -math.inf, "the same: sqrt backward is grad / (2·result)",
+        "+inf: sqrt backward is g · 0.5 · x**−0.5 and (−0.0)**−0.5 = +inf",
+        frozenset({"hips"})),
+    "softmax_of_inf": Convention(
+        "log_softmax along a row holding +inf: nan at the +inf entries, −inf (the limit) at "
+        "the finite ones", None, "nan across the whole row", "x − logsumexp: as ours",
+        frozenset({"pytorch"}), forward=True),
+    "saturation": Convention(
+        "σ′ = σ(1 − σ) and tanh′ = 1 − tanh² are computed from the output: where it "
+        "rounds to ±1 (|x| > 19 for tanh, x > 37 for σ in float64) the derivative is 0, "
+        "not the e^−2|x|-small exact value", 0.0, "the same (sigmoid_backward, "
+        "tanh_backward use the output)", "exact: tanh′ = 1/cosh², σ through exp",
+        frozenset({"hips"})),
     "singular_intermediate": Convention(
         "the chain rule through an intermediate at a singular point (sqrt or log at 0) "
         "gives inf or nan even where the composite is smooth (sqrt(x − x) at any x)", None,
@@ -297,7 +313,9 @@ def hips_ops(conventions: bool = True) -> dict[str, Callable[..., Any]]:
         "log_softmax": lambda x, axis=-1: x - logsumexp(x, axis=axis, keepdims=True),
         "matmul": anp.matmul,
         "reshape": lambda x, shape: anp.reshape(x, shape),
-        "transpose": lambda x, axes=None: anp.transpose(x, axes),
+        # HIPS's transpose rule inverts axes with argsort: (0, -2, -1) must be (0, 1, 2)
+        "transpose": lambda x, axes=None: anp.transpose(
+            x, None if axes is None else tuple(a % max(anp.ndim(x), 1) for a in axes)),
         "broadcast_to": broadcast_to,
         "getitem": lambda x, index: x[index],
         "index_add": index_add,
@@ -340,6 +358,17 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
     full = lambda x, y: np.broadcast_shapes(np.shape(x), np.shape(y))  # noqa: E731
     defvjp(divide, rule(lambda x, y: np.broadcast_to(1.0 / y, full(x, y)), 0),
            rule(lambda x, y: np.broadcast_to(-(x / y) / y, full(x, y)), 1))
+
+    # σ′ = σ(1 − σ) and tanh′ = 1 − tanh², from the output (convention saturation)
+    sigmoid = primitive(lambda x: _exact_sigmoid(x))
+    defvjp(sigmoid, lambda ans, x: lambda g: g * (ans * (1.0 - ans)))
+    tanh = primitive(np.tanh)
+    defvjp(tanh, lambda ans, x: lambda g: g * (1.0 - ans * ans))
+
+    # d/dx √x = 1/(2√x) written with the result, so −0.0 keeps its sign (convention
+    # signed_zero; HIPS's x**−0.5 turns −0.0 into +inf)
+    root = primitive(lambda x: np.sqrt(x))
+    defvjp(root, rule(lambda x: 0.5 / np.sqrt(x)))
 
     relu_at_0 = CONVENTIONS["relu_at_0"].ours
     relu = primitive(lambda x: np.maximum(x, 0.0))
@@ -401,7 +430,16 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
                                                                  keepdims=keepdims))
     defvjp(amax, amax_rule)
     return {"relu": relu, "abs": absolute, "maximum": maximum, "minimum": minimum,
-            "pow": power, "max": amax, "div": divide}
+            "pow": power, "max": amax, "div": divide, "sqrt": root, "sigmoid": sigmoid,
+            "tanh": tanh}
+
+
+def _exact_sigmoid(x: Any) -> Any:
+    """σ(x) to the last bit, without overflow: e^−|x| ≤ 1 in both branches."""
+    x = np.asarray(x, dtype=np.result_type(x, np.float32))
+    with np.errstate(all="ignore"):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def torch_available() -> bool:
@@ -528,7 +566,9 @@ def _mismatches(ours: Any, expected: Any, rtol: float, atol: float = 1e-300) -> 
     both = np.concatenate([np.abs(a[finite]), np.abs(b[finite])])
     scale = float(np.max(both)) if both.size else 0.0
     with np.errstate(all="ignore"):
-        far = np.abs(a - b) > rtol * np.maximum(np.abs(b), scale) + atol
+        floor = max(atol, float(np.finfo(np.asarray(ours).dtype).tiny)) \
+            if np.asarray(ours).dtype.kind == "f" else atol
+        far = np.abs(a - b) > rtol * np.maximum(np.abs(b), scale) + floor
     bad = np.where(finite, far, ~((a == b) | (np.isnan(a) & np.isnan(b))))
     return [tuple(int(i) for i in idx) for idx in zip(*np.nonzero(bad), strict=True)] \
         if bad.ndim else ([()] if bad else [])
@@ -555,12 +595,26 @@ def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
                 active.add("pow_zero_base")
             if np.any(base < 0):
                 active.add("pow_negative_base")
+        if any(np.any((a == 0) & np.signbit(a)) for a in args):
+            active.add("signed_zero")
+        if ins.op == "log_softmax" and np.any(args[0] == math.inf):
+            active.add("softmax_of_inf")
+        if ins.op in ("tanh", "sigmoid") and np.any(np.abs(slots[n + k]) == 1.0):
+            active.add("saturation")
         out = np.asarray(slots[n + k])
         if not np.all(np.isfinite(out)):
             active.add("select_not_multiply")
     if any(np.any(np.isnan(np.asarray(s))) for s in slots):
         active.add("nan_forward")
     return active
+
+
+def _moderate(slots: Sequence[Any], among: set[int]) -> bool:
+    """Every value finite and at most NUMERICAL_MAX_MAGNITUDE: central differences with a
+    step of 1e-5 resolve a change there (in −1e300 + x the step vanishes, and an −inf
+    output element has no difference at all)."""
+    return all(np.all(np.abs(np.asarray(slots[s], dtype=np.float64))
+                      <= NUMERICAL_MAX_MAGNITUDE) for s in among)
 
 
 def _has_nan(slots: Sequence[Any], among: set[int]) -> bool:
@@ -579,9 +633,10 @@ def _hips_run(program: Program, conventions: bool, dtype: Any) -> tuple[list, li
     import autograd
 
     table = hips_ops(conventions)
-    # np.float64 scalars, not Python floats: HIPS's sqrt rule raises on 0.0 ** −0.5
-    leaves = [np.asarray(x, dtype=dtype) if isinstance(x, np.ndarray) else np.float64(x)
-              for x in program.leaves]
+    # NumPy scalars, not Python floats: HIPS's sqrt rule raises on 0.0 ** −0.5
+    with np.errstate(over="ignore"):
+        leaves = [np.asarray(x, dtype=dtype) if isinstance(x, np.ndarray) else
+                  np.dtype(dtype).type(x) for x in program.leaves]
     call = lambda name, args, params: table[name](*args, **params)  # noqa: E731
     slots = run_program(program, leaves, call)
     upstream = np.asarray(program.upstream, dtype=dtype)
@@ -598,8 +653,9 @@ def _torch_run(program: Program, dtype: Any) -> tuple[list, list]:
 
     table = torch_ops()
     tdtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
-    leaves = [torch.tensor(np.asarray(x, dtype=dtype), requires_grad=True)
-              for x in program.leaves]
+    with np.errstate(over="ignore"):
+        leaves = [torch.tensor(np.asarray(x, dtype=dtype), requires_grad=True)
+                  for x in program.leaves]
     slots = run_program(program, leaves, lambda name, args, params: table[name](*args, **params),
                         lambda v: v if isinstance(v, float) else torch.as_tensor(
                             np.asarray(v, dtype=dtype)))
@@ -635,8 +691,9 @@ NUMERICAL_MAX_MAGNITUDE = 1e8
 
 def numerical_gradients(program: Program) -> list[np.ndarray]:
     """Central differences of ``sum(output · upstream)`` per leaf element (float64), nan
-    where the program is not smooth there: the estimates with steps h and h/4 must be
-    finite and agree to ``NUMERICAL_RTOL/4`` relative, and |x| ≤ 1e8."""
+    where the program is not smooth there or the step is lost: the estimates with steps
+    h and h/4 must be finite, not both 0, agree to ``NUMERICAL_RTOL/4`` relative, and
+    |x| ≤ 1e8."""
     base = [x if isinstance(x, float) else np.array(x, dtype=np.float64)
             for x in program.leaves]
     out = []
@@ -663,8 +720,11 @@ def numerical_gradients(program: Program) -> list[np.ndarray]:
                     change = np.where(values[0] == values[1], 0.0, values[0] - values[1])
                 estimates.append(float(np.sum(change * program.upstream)) / (2 * h))
             coarse, fine = estimates
-            agree = abs(coarse - fine) <= NUMERICAL_RTOL / 4 * max(abs(coarse), abs(fine))
-            if math.isfinite(coarse) and math.isfinite(fine) and (agree or coarse == fine):
+            # both 0 is no evidence: the step may vanish in rounding (1e300 + x), so a
+            # zero derivative is left to the other references
+            size = max(abs(coarse), abs(fine))
+            if math.isfinite(size) and 0 < size and \
+                    abs(coarse - fine) <= NUMERICAL_RTOL / 4 * size:
                 g[idx] = fine
         out.append(g)
     return out
@@ -695,51 +755,75 @@ def compare_program(program: Program, references: Sequence[str] = ("hips", "hips
                                  math.nan, math.nan)]
         dtype = program.dtype
         rtol = RTOL[dtype]
-        ref_slots, ref_grads = _hips_run(program, True, np.float64)
+        runs = {name: _reference_runs(program, name, dtype) for name in references
+                if name != "numerical" and (name != "pytorch" or torch_available())}
+        hips = runs.get("hips") or _reference_runs(program, "hips", dtype)
+        if isinstance(hips, Disagreement):
+            return [hips]
+        ref_slots, ref_grads = hips[0]
         active = active_conventions(program, ref_slots)
         lineage = program.ancestors(len(ours_slots) - 1)
         nan_free = not _has_nan(ours_slots, lineage) and not _has_nan(ref_slots, lineage)
         n = len(program.leaves)
         for name in references:
-            if name == "pytorch" and not torch_available():
-                continue
             if name == "numerical":
-                if dtype == np.float64 and nan_free and _smooth_everywhere(program, ref_slots,
-                                                                           1e-3):
+                if dtype == np.float64 and _moderate(ref_slots, lineage) and \
+                        _smooth_everywhere(program, ref_slots, 1e-3):
                     found += _compare_numerical(program, ours_grads, ref_grads)
                 continue
-            try:
-                slots, grads = _reference_run(program, name, dtype)
-            except Exception as error:  # noqa: BLE001 - a reference that cannot run this
-                found.append(Disagreement("error", name, f"{type(error).__name__}: {error}",
-                                          (), math.nan, math.nan))
+            if name not in runs:
                 continue
-            explained = tuple(sorted(c for c in active
-                                     if name.split("-")[0] in CONVENTIONS[c].differs)) \
-                if name != "hips" else ()
-            for s, (mine, theirs) in enumerate(zip(ours_slots, slots, strict=True)):
+            if isinstance(runs[name], Disagreement):
+                found.append(runs[name])
+                continue
+            differing = [c for c in sorted(active) if name != "hips"
+                         and name.split("-")[0] in CONVENTIONS[c].differs]
+            explained = tuple(c for c in differing if not CONVENTIONS[c].forward)
+            forward_explained = tuple(c for c in differing if CONVENTIONS[c].forward)
+            for s, mine in enumerate(ours_slots):
                 where = f"slot {s}" + (f" ({program.instructions[s - n].op})" if s >= n else "")
-                for idx in _mismatches(mine, theirs, rtol)[:3]:
-                    found.append(_entry("forward", name, where, idx, mine, theirs, ()))
+                theirs = [slots[s] for slots, _ in runs[name]]
+                for idx in _mismatches_all(mine, theirs, rtol)[:3]:
+                    found.append(_entry("forward", name, where, idx, mine, theirs[0],
+                                        forward_explained))
             if not nan_free:
                 continue
-            for k, (mine, theirs) in enumerate(zip(ours_grads, grads, strict=True)):
-                agrees_with_hips = set(_mismatches(mine, ref_grads[k], rtol))
-                for idx in _mismatches(mine, theirs, rtol)[:3]:
+            for k, mine in enumerate(ours_grads):
+                theirs = [grads[k] for _, grads in runs[name]]
+                hips_grads = [grads[k] for _, grads in hips]
+                agrees_with_hips = set(_mismatches_all(mine, hips_grads, rtol))
+                for idx in _mismatches_all(mine, theirs, rtol)[:3]:
                     why = explained
                     if not why and name != "hips" and idx not in agrees_with_hips:
                         why = ("reference_rounding",)
-                    found.append(_entry("gradient", name, f"leaf {k}", idx, mine, theirs, why))
+                    found.append(_entry("gradient", name, f"leaf {k}", idx, mine, theirs[0],
+                                        why))
     return found
 
 
-def _reference_run(program: Program, name: str, dtype: np.dtype) -> tuple[list, list]:
-    """A reference's slots and gradients; float32 programs are referred to float64 runs
-    (the exact answer for the given inputs) unless the same-precision run is closer."""
+def _mismatches_all(ours: Any, references: list[Any], rtol: float) -> list[tuple]:
+    """Indices where ``ours`` differs from every one of ``references`` (a float32
+    program may match the exact float64 answer or a float32 run of the reference)."""
+    bad = _mismatches(ours, references[0], rtol)
+    for other in references[1:]:
+        also = set(_mismatches(ours, other, rtol))
+        bad = [idx for idx in bad if idx in also]
+    return bad
+
+
+def _reference_runs(program: Program, name: str, dtype: np.dtype) -> list | Disagreement:
+    """A reference's (slots, gradients): in float64 (the exact answer for the program's
+    inputs), and for a float32 program in float32 too (its intermediates rounded like
+    the engine's: (−1e-7)**−1 is the integer −1e7 in float32, so a power of it is
+    real there and nan in float64). A reference that cannot run gives a Disagreement."""
     run = {"hips": lambda d: _hips_run(program, True, d),
            "hips-native": lambda d: _hips_run(program, False, d),
            "pytorch": lambda d: _torch_run(program, d)}[name]
-    return run(np.float64)
+    try:
+        return [run(np.float64)] + ([run(np.float32)] if dtype == np.float32 else [])
+    except Exception as error:  # noqa: BLE001 - a reference that cannot run this
+        return Disagreement("error", name, f"{type(error).__name__}: {error}", (),
+                            math.nan, math.nan)
 
 
 def _entry(kind, reference, where, idx, mine, theirs, explained) -> Disagreement:

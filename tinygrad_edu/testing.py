@@ -56,6 +56,17 @@ class OpCase:
         """The op applied to ``xs`` with this case's parameters (for gradcheck)."""
         return apply(self.op, xs, self.params)
 
+    def program(self) -> Program:
+        """This call as a one-instruction :class:`~tinygrad_edu.oracles.Program` (for
+        :func:`~tinygrad_edu.oracles.compare_program`), upstream 1, −2, 0.5, … ."""
+        n = len(self.inputs)
+        with np.errstate(all="ignore"):
+            out = self.op.forward(*self.inputs, **self.params)
+        upstream = np.resize(np.array([1.0, -2.0, 0.5]), np.shape(out))
+        return Program(list(self.inputs), [Instruction(self.op.name, tuple(range(n)),
+                                                       self.params)],
+                       float(upstream) if np.ndim(out) == 0 else upstream)
+
     def __repr__(self) -> str:
         shapes = [np.shape(x) for x in self.inputs]
         return f"OpCase({self.op.name}, shapes={shapes}, params={self.params})"
@@ -288,11 +299,16 @@ def whole_domain_arrays(draw, shape: tuple[int, ...], dtype: Any = np.float64,
     """Data of ``shape`` whose elements share one regime of :func:`whole_domain_floats`;
     a Python float for shape ``()`` (the engine's scalar path)."""
     elements = _regime(draw(st.sampled_from(REGIMES)), dtype, scale)
+    size = math.prod(shape)
+    values = draw(st.lists(elements, min_size=size, max_size=size))
+    # one element planted from a hard set, so every input has a fair chance of one
+    planted = draw(st.sampled_from(("special", "nonfinite", "huge", None)))
+    if planted is not None:
+        pool = {"huge": HUGE[np.dtype(dtype)], "nonfinite": NONFINITE, "special": SPECIAL}
+        values[draw(st.integers(0, size - 1))] = draw(st.sampled_from(pool[planted]))
     if shape == ():
-        return draw(elements)
-    values = draw(st.lists(elements, min_size=math.prod(shape), max_size=math.prod(shape)))
-    with np.errstate(over="ignore"):  # float32 data: 1e300 is not drawn, but be explicit
-        return np.array(values, dtype=np.float64).astype(dtype).reshape(shape)
+        return values[0]
+    return np.array(values, dtype=np.float64).astype(dtype).reshape(shape)
 
 
 def _with_ties(draw, inputs: tuple) -> tuple:
