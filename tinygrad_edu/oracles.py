@@ -851,3 +851,68 @@ def _compare_numerical(program: Program, ours_grads: list[Any],
         for idx in _mismatches(a, b, NUMERICAL_RTOL, NUMERICAL_ATOL)[:3]:
             found.append(_entry("gradient", "numerical", f"leaf {k}", idx, a, b, ()))
     return found
+
+
+# ------------------------------------------------------------------------- localizing
+
+
+def slot_gradients(program: Program) -> list[Any]:
+    """d(output · upstream)/d(slot) for every slot, from the HIPS reference in float64
+    (each result is passed through an identity whose second input is a zero probe)."""
+    autograd, anp, primitive, defvjp, _ = _hips()
+    table = hips_ops(conventions=True)
+    probe = primitive(lambda x, p: x)
+    defvjp(probe, lambda ans, x, p: lambda g: g, lambda ans, x, p: lambda g: g)
+    leaves = [np.asarray(x, dtype=np.float64) if isinstance(x, np.ndarray) else np.float64(x)
+              for x in program.leaves]
+    upstream = np.asarray(program.upstream, dtype=np.float64)
+
+    def loss(xs):
+        leaves_, probes = xs
+        counter = iter(probes[len(leaves_):])
+        call = lambda name, args, params: probe(table[name](*args, **params),  # noqa: E731
+                                                next(counter))
+        slots = run_program(program, [probe(x, p) for x, p in zip(leaves_, probes, strict=False)],
+                            call)
+        return anp.sum(slots[-1] * upstream)
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shapes = [np.shape(x) for x in leaves]
+        ones = [1.0 if x == () else np.ones(x) for x in shapes]
+        slots = run_program(program, ones, lambda name, args, params: OPS[name].forward(
+            *args, **params))
+        probes = [np.zeros(np.shape(s)) for s in slots]
+        _, grads = autograd.grad(loss)([leaves, probes])
+    return [np.asarray(g) for g in grads]
+
+
+def localize(program: Program) -> list[tuple[Program, list[Disagreement]]]:
+    """The instructions that disagree on their own: each instruction is rerun as a
+    one-op program on the engine's own input values, with the upstream gradient the
+    HIPS reference sends into it. Returns (one-op program, its disagreements) pairs,
+    the last instruction first: minimal reproducers of what went wrong."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        leaves = [Value(x) for x in program.leaves]
+        values = [s.data for s in run_program(
+            program, leaves, lambda name, args, params: apply(OPS[name], tuple(args), params))]
+    upstreams = slot_gradients(program)
+    n = len(program.leaves)
+    found = []
+    for k in reversed(range(len(program.instructions))):
+        ins = program.instructions[k]
+        slots = [a for a in ins.args if isinstance(a, int)]
+        renumber = {s: i for i, s in enumerate(dict.fromkeys(slots))}
+        single = Program([values[s] for s in renumber],
+                         [Instruction(ins.op, tuple(renumber[a] if isinstance(a, int) else a
+                                                    for a in ins.args), ins.params)],
+                         _as_float(upstreams[n + k]))
+        bad = [d for d in compare_program(single, ("hips",)) if not d.explained_by]
+        if bad:
+            found.append((single, bad))
+    return found
+
+
+def _as_float(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=np.float64)

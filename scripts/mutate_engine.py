@@ -1,0 +1,169 @@
+"""Mutation testing of the engine: does the suite notice a wrong rule?
+
+    .venv/bin/python scripts/mutate_engine.py            # every mutation
+    .venv/bin/python scripts/mutate_engine.py relu_at_0  # some of them
+
+Each mutation rewrites one rule of the engine (relu′(0) = 1, ties to the other argument,
+tanh′ = 1 + tanh², a dropped unbroadcast, …) in a temporary copy of the repository and
+runs the fast, relevant tests there. A mutation is *caught* when a test that passes on
+the unmutated engine fails on the mutant: the baseline run comes first, and the tests
+that fail on it (the open bugs of the engine) are deselected, so they can neither catch
+a mutation nor hide one. Prints one line per mutation and the count caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The tests each mutant runs, most targeted first (the run stops at the first failure).
+TESTS = ["tests/test_conventions.py", "tests/test_second_derivatives.py",
+         "tests/test_gradcheck_kinks.py", "tests/test_state_machine.py", "tests/test_ops.py",
+         "tests/test_fuzz_programs.py", "tests/test_autodiff.py", "tests/test_value.py"]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    path: str
+    old: str  # must occur exactly once in the file
+    new: str
+
+
+OPS_PY, AUTODIFF_PY, VALUE_PY = "tinygrad_edu/ops.py", "tinygrad_edu/autodiff.py", \
+    "tinygrad_edu/value.py"
+
+MUTATIONS = [
+    Mutation("relu_at_0", OPS_PY, "g * _mask(_data(x) > 0, g),),",
+             "g * _mask(_data(x) >= 0, g),),"),
+    Mutation("abs_at_0", OPS_PY, "g * np.sign(_data(x)),)",
+             "g * np.where(_data(x) >= 0, 1.0, -1.0),)"),
+    Mutation("max_ties_not_shared", OPS_PY,
+             "share = mask / np.sum(mask, axis=axis, keepdims=True)", "share = mask"),
+    Mutation("maximum_ties_to_y", OPS_PY,
+             "(lambda g, out, x, y: g * _mask(_data(x) >= _data(y), g),\n"
+             "              lambda g, out, x, y: g * _mask(_data(x) < _data(y), g)),",
+             "(lambda g, out, x, y: g * _mask(_data(x) > _data(y), g),\n"
+             "              lambda g, out, x, y: g * _mask(_data(x) <= _data(y), g)),"),
+    Mutation("minimum_ties_to_y", OPS_PY,
+             "(lambda g, out, x, y: g * _mask(_data(x) <= _data(y), g),\n"
+             "              lambda g, out, x, y: g * _mask(_data(x) > _data(y), g)),",
+             "(lambda g, out, x, y: g * _mask(_data(x) < _data(y), g),\n"
+             "              lambda g, out, x, y: g * _mask(_data(x) >= _data(y), g)),"),
+    Mutation("tanh_one_plus", OPS_PY, "g * (1.0 - out * out)", "g * (1.0 + out * out)"),
+    Mutation("sigmoid_out_only", OPS_PY, "g * out * (1.0 - out),)", "g * out,)"),
+    Mutation("div_y_sign", OPS_PY, "-g * out / y", "g * out / y"),
+    Mutation("pow_y_no_out", OPS_PY, "g * out * LOG(x + (_data(x) == 0))",
+             "g * LOG(x + (_data(x) == 0))"),
+    Mutation("pow_x_exponent", OPS_PY, "g * y * POW(x, y - 1.0)", "g * y * POW(x, y)"),
+    Mutation("log_half", OPS_PY, "(lambda g, out, x: g / x,)",
+             "(lambda g, out, x: g / (2.0 * x),)"),
+    Mutation("sqrt_missing_2", OPS_PY, "g / (2.0 * out)", "g / out"),
+    Mutation("exp_uses_input", OPS_PY, "(lambda g, out, x: g * out,),\n         (\"exp(x)\",)",
+             "(lambda g, out, x: g * x,),\n         (\"exp(x)\",)"),
+    Mutation("sin_minus_cos", OPS_PY, "g * COS(x),)", "-g * COS(x),)"),
+    Mutation("softplus_sigmoid_of_minus_x", OPS_PY, "(lambda g, out, x: g * SIGMOID(x),),",
+             "(lambda g, out, x: g * SIGMOID(-x),),"),
+    Mutation("log_softmax_no_sum", OPS_PY, "g - EXP(out) * SUM(g, axis=axis, keepdims=True)",
+             "g - EXP(out) * g"),
+    Mutation("where_swapped", OPS_PY,
+             "(lambda g, out, x, y, cond: g * cond, lambda g, out, x, y, cond: g * ~cond)",
+             "(lambda g, out, x, y, cond: g * ~cond, lambda g, out, x, y, cond: g * cond)"),
+    Mutation("unbroadcast_keeps_size_1_axes", OPS_PY,
+             "    if kept:\n        grad = SUM(grad, axis=kept, keepdims=True)\n",
+             "    if False:\n        grad = SUM(grad, axis=kept, keepdims=True)\n"),
+    Mutation("intermediates_accumulate", AUTODIFF_PY,
+             "                else:\n                    node.grad = g\n",
+             "                else:\n                    node.grad = g if node.grad is None "
+             "else node.grad + g\n"),
+    Mutation("zero_grad_keeps", VALUE_PY,
+             "        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
+             "        self.grad = None",
+             "        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
+             "        pass"),
+]
+
+
+def _copy_repo(dest: Path) -> None:
+    ignore = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".hypothesis",
+                                    ".pytest_cache", "*.egg-info", "node_modules")
+    for name in ("tinygrad_edu", "tests", "pyproject.toml", "examples", "docs"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+
+
+def _pytest(where: Path, args: list[str]) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(where), HYPOTHESIS_PROFILE="ci")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+           "no:warnings", "-o", "addopts=", *args]
+    return subprocess.run(cmd, cwd=where, env=env, capture_output=True, text=True)
+
+
+def baseline_failures(where: Path) -> list[str]:
+    """Node ids of the tests that fail on the unmutated engine (open bugs)."""
+    out = _pytest(where, ["-rf", *TESTS]).stdout
+    return re.findall(r"^FAILED (\S+)", out, flags=re.M)
+
+
+def run_mutation(mutation: Mutation, where: Path, deselect: list[str]) -> tuple[str, str]:
+    """('caught' | 'missed' | 'not applicable', detail) for one mutant."""
+    path = where / mutation.path
+    source = path.read_text()
+    if source.count(mutation.old) != 1:
+        return "not applicable", f"pattern found {source.count(mutation.old)} times in " \
+                                 f"{mutation.path} (the engine changed: update the mutation)"
+    path.write_text(source.replace(mutation.old, mutation.new))
+    try:
+        args = ["-x", "-rf", *TESTS] + [f"--deselect={d}" for d in deselect]
+        result = _pytest(where, args)
+    finally:
+        path.write_text(source)
+    failed = re.findall(r"^FAILED (\S+)", result.stdout, flags=re.M)
+    if failed:
+        return "caught", failed[0]
+    if result.returncode not in (0, 1):  # collection errors and the like
+        return "caught", f"pytest exit {result.returncode}: " + result.stdout[-200:]
+    return "missed", ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="mutations to run (default: all)")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not args.names or m.name in args.names]
+    with tempfile.TemporaryDirectory(prefix="mutate-engine-") as tmp:
+        where = Path(tmp)
+        _copy_repo(where)
+        start = time.perf_counter()
+        deselect = baseline_failures(where)
+        print(f"baseline: {len(deselect)} test(s) fail on the unmutated engine and are "
+              f"deselected ({time.perf_counter() - start:.0f} s)")
+        outcomes = []
+        for m in chosen:
+            start = time.perf_counter()
+            verdict, detail = run_mutation(m, where, deselect)
+            outcomes.append(verdict)
+            print(f"{m.name:32s} {verdict:15s} {time.perf_counter() - start:5.0f} s  {detail}",
+                  flush=True)
+    caught = outcomes.count("caught")
+    print(f"\ncaught {caught} of {len(chosen)} mutations"
+          + (f" ({outcomes.count('not applicable')} not applicable)"
+             if "not applicable" in outcomes else ""))
+    return 0 if caught == len(chosen) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
