@@ -36,61 +36,84 @@ TESTS = ["tests/test_conventions.py", "tests/test_second_derivatives.py",
 class Mutation:
     name: str
     path: str
-    old: str  # must occur exactly once in the file
-    new: str
+    edits: tuple[tuple[str, str], ...]  # (old, new); each old must occur exactly once
+
+
+def _m(name: str, path: str, *edits: tuple[str, str]) -> Mutation:
+    return Mutation(name, path, tuple(edits))
 
 
 OPS_PY, AUTODIFF_PY, VALUE_PY = "tinygrad_edu/ops.py", "tinygrad_edu/autodiff.py", \
     "tinygrad_edu/value.py"
 
 MUTATIONS = [
-    Mutation("relu_at_0", OPS_PY, "g * _mask(_data(x) > 0, g),),",
-             "g * _mask(_data(x) >= 0, g),),"),
-    Mutation("abs_at_0", OPS_PY, "g * np.sign(_data(x)),)",
-             "g * np.where(_data(x) >= 0, 1.0, -1.0),)"),
-    Mutation("max_ties_not_shared", OPS_PY,
-             "share = mask / np.sum(mask, axis=axis, keepdims=True)", "share = mask"),
-    Mutation("maximum_ties_to_y", OPS_PY,
-             "(lambda g, out, x, y: g * _mask(_data(x) >= _data(y), g),\n"
-             "              lambda g, out, x, y: g * _mask(_data(x) < _data(y), g)),",
-             "(lambda g, out, x, y: g * _mask(_data(x) > _data(y), g),\n"
-             "              lambda g, out, x, y: g * _mask(_data(x) <= _data(y), g)),"),
-    Mutation("minimum_ties_to_y", OPS_PY,
-             "(lambda g, out, x, y: g * _mask(_data(x) <= _data(y), g),\n"
-             "              lambda g, out, x, y: g * _mask(_data(x) > _data(y), g)),",
-             "(lambda g, out, x, y: g * _mask(_data(x) < _data(y), g),\n"
-             "              lambda g, out, x, y: g * _mask(_data(x) >= _data(y), g)),"),
-    Mutation("tanh_one_plus", OPS_PY, "g * (1.0 - out * out)", "g * (1.0 + out * out)"),
-    Mutation("sigmoid_out_only", OPS_PY, "g * out * (1.0 - out),)", "g * out,)"),
-    Mutation("div_y_sign", OPS_PY, "-g * out / y", "g * out / y"),
-    Mutation("pow_y_no_out", OPS_PY, "g * out * LOG(x + (_data(x) == 0))",
-             "g * LOG(x + (_data(x) == 0))"),
-    Mutation("pow_x_exponent", OPS_PY, "g * y * POW(x, y - 1.0)", "g * y * POW(x, y)"),
-    Mutation("log_half", OPS_PY, "(lambda g, out, x: g / x,)",
-             "(lambda g, out, x: g / (2.0 * x),)"),
-    Mutation("sqrt_missing_2", OPS_PY, "g / (2.0 * out)", "g / out"),
-    Mutation("exp_uses_input", OPS_PY, "(lambda g, out, x: g * out,),\n         (\"exp(x)\",)",
-             "(lambda g, out, x: g * x,),\n         (\"exp(x)\",)"),
-    Mutation("sin_minus_cos", OPS_PY, "g * COS(x),)", "-g * COS(x),)"),
-    Mutation("softplus_sigmoid_of_minus_x", OPS_PY, "(lambda g, out, x: g * SIGMOID(x),),",
-             "(lambda g, out, x: g * SIGMOID(-x),),"),
-    Mutation("log_softmax_no_sum", OPS_PY, "g - EXP(out) * SUM(g, axis=axis, keepdims=True)",
-             "g - EXP(out) * g"),
-    Mutation("where_swapped", OPS_PY,
-             "(lambda g, out, x, y, cond: g * cond, lambda g, out, x, y, cond: g * ~cond)",
-             "(lambda g, out, x, y, cond: g * ~cond, lambda g, out, x, y, cond: g * cond)"),
-    Mutation("unbroadcast_keeps_size_1_axes", OPS_PY,
-             "    if kept:\n        grad = SUM(grad, axis=kept, keepdims=True)\n",
-             "    if False:\n        grad = SUM(grad, axis=kept, keepdims=True)\n"),
-    Mutation("intermediates_accumulate", AUTODIFF_PY,
-             "                else:\n                    node.grad = g\n",
-             "                else:\n                    node.grad = g if node.grad is None "
-             "else node.grad + g\n"),
-    Mutation("zero_grad_keeps", VALUE_PY,
-             "        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
-             "        self.grad = None",
-             "        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
-             "        pass"),
+    # kinks and ties: the rules the issue found unguarded
+    _m("relu_at_0_is_1", OPS_PY, ("_select(_data(x) > 0, g),),", "_select(_data(x) >= 0, g),),")),
+    _m("abs_at_0_is_1", OPS_PY,
+       ("return g if x > 0.0 else -g if x < 0.0 else 0.0", "return g if x >= 0.0 else -g"),
+       ("return _select(x > 0, g) - _select(x < 0, g)",
+        "return _select(x >= 0, g) - _select(x < 0, g)")),
+    _m("max_ties_not_shared", OPS_PY,
+       ("_select(hit, _expand_reduced(g, x, axis, keepdims) / counts)",
+        "_select(hit, _expand_reduced(g, x, axis, keepdims))")),
+    _m("maximum_ties_to_x", OPS_PY,
+       ("(lambda g, out, x, y: _select(_data(x) > _data(y), g),\n"
+        "              lambda g, out, x, y: _select(_data(x) <= _data(y), g)),",
+        "(lambda g, out, x, y: _select(_data(x) >= _data(y), g),\n"
+        "              lambda g, out, x, y: _select(_data(x) < _data(y), g)),")),
+    _m("minimum_ties_to_x", OPS_PY,
+       ("(lambda g, out, x, y: _select(_data(x) < _data(y), g),\n"
+        "              lambda g, out, x, y: _select(_data(x) >= _data(y), g)),",
+        "(lambda g, out, x, y: _select(_data(x) <= _data(y), g),\n"
+        "              lambda g, out, x, y: _select(_data(x) > _data(y), g)),")),
+    _m("where_swapped", OPS_PY,
+       ("(lambda g, out, x, y, cond: _select(cond, g),\n"
+        "            lambda g, out, x, y, cond: _select(~cond, g)),",
+        "(lambda g, out, x, y, cond: _select(~cond, g),\n"
+        "            lambda g, out, x, y, cond: _select(cond, g)),")),
+    # edges: limits instead of nan
+    _m("masks_multiply", OPS_PY,
+       ("return np.where(condition, g, 0.0)  # NumPy keeps",
+        "return g * condition  # NumPy keeps")),
+    _m("pow_zero_exponent_nan", OPS_PY,
+       ("            return _select(False, g)\n", "            return g * y * POW(x, y - 1.0)\n")),
+    _m("pow_zero_base_dy_nan", OPS_PY,
+       ("return _select(np.logical_not(flat), g * out * LOG(x))", "return g * out * LOG(x)")),
+    # smooth derivatives
+    _m("tanh_one_plus", OPS_PY, ("g * (1.0 - out * out)", "g * (1.0 + out * out)")),
+    _m("sigmoid_out_only", OPS_PY, ("g * out * (1.0 - out),)", "g * out,)")),
+    _m("div_y_sign", OPS_PY, ("-g * out / y", "g * out / y")),
+    _m("pow_y_missing_out", OPS_PY,
+       ("    if not np.any(zero_base):\n        return g * out * LOG(x)",
+        "    if not np.any(zero_base):\n        return g * LOG(x)")),
+    _m("pow_x_exponent", OPS_PY,
+       ("        return g * y * POW(x, y - 1.0)\n    nonzero", "        return g * y * POW(x, y)\n"
+        "    nonzero"),
+       ("_select(nonzero, g * y * POW(x, y - 1.0))", "_select(nonzero, g * y * POW(x, y))")),
+    _m("log_half", OPS_PY, ("(lambda g, out, x: g / x,)", "(lambda g, out, x: g / (2.0 * x),)")),
+    _m("sqrt_missing_2", OPS_PY, ("g / (2.0 * out)", "g / out")),
+    _m("exp_uses_input", OPS_PY, ("(lambda g, out, x: g * out,),\n         (\"exp(x)\",)",
+                                  "(lambda g, out, x: g * x,),\n         (\"exp(x)\",)")),
+    _m("sin_minus_cos", OPS_PY, ("g * COS(x),)", "-g * COS(x),)")),
+    _m("softplus_sigmoid_of_minus_x", OPS_PY, ("(lambda g, out, x: g * SIGMOID(x),),",
+                                               "(lambda g, out, x: g * SIGMOID(-x),),")),
+    _m("log_softmax_no_sum", OPS_PY, ("g - EXP(out) * SUM(g, axis=axis, keepdims=True)",
+                                      "g - EXP(out) * g")),
+    _m("logsumexp_unshifted", OPS_PY, ("* EXP(LOG_SOFTMAX(x, axis=axis))",
+                                       "* EXP(x - _expand_reduced(out, x, axis, keepdims))")),
+    # plumbing
+    _m("unbroadcast_keeps_size_1_axes", OPS_PY,
+       ("    if kept:\n        grad = SUM(grad, axis=kept, keepdims=True)\n",
+        "    if False:\n        grad = SUM(grad, axis=kept, keepdims=True)\n")),
+    _m("intermediates_accumulate", AUTODIFF_PY,
+       ("                else:\n                    node.grad = g\n                    _send",
+        "                else:\n                    node.grad = g if node.grad is None else "
+        "node.grad + g\n                    _send")),
+    _m("zero_grad_keeps", VALUE_PY,
+       ("        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
+        "        self.grad = None",
+        "        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
+        "        pass")),
 ]
 
 
@@ -121,11 +144,13 @@ def baseline_failures(where: Path) -> list[str]:
 def run_mutation(mutation: Mutation, where: Path, deselect: list[str]) -> tuple[str, str]:
     """('caught' | 'missed' | 'not applicable', detail) for one mutant."""
     path = where / mutation.path
-    source = path.read_text()
-    if source.count(mutation.old) != 1:
-        return "not applicable", f"pattern found {source.count(mutation.old)} times in " \
-                                 f"{mutation.path} (the engine changed: update the mutation)"
-    path.write_text(source.replace(mutation.old, mutation.new))
+    source = mutated = path.read_text()
+    for old, new in mutation.edits:
+        if mutated.count(old) != 1:
+            return "not applicable", f"{old[:40]!r} found {mutated.count(old)} times in " \
+                                     f"{mutation.path} (the engine changed: update it)"
+        mutated = mutated.replace(old, new)
+    path.write_text(mutated)
     try:
         args = ["-x", "-rf", *TESTS] + [f"--deselect={d}" for d in deselect]
         result = _pytest(where, args)

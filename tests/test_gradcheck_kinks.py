@@ -51,8 +51,8 @@ def test_ties_in_max_share_like_central_differences():
 
 
 def test_maximum_tie_is_excused_and_a_neighbouring_bug_is_not():
-    def f(x, y):
-        return x.maximum(y).sum() + (x * x.detach()).sum()
+    def f(x, y):  # the wrong rule (x · detached x) only on element 1
+        return x.maximum(y).sum() + (x * x.detach() * np.array([0.0, 1.0])).sum()
 
     x0 = [np.array([1.0, 2.0]), np.array([1.0, 0.0])]  # element 0 ties, element 1 does not
     with warnings.catch_warnings(record=True) as caught:

@@ -71,17 +71,19 @@ CONVENTIONS: dict[str, Convention] = {
         "share: amax/amin divide the gradient among the ties",
         "share: g · (x == max) / count"),
     "maximum_ties": Convention(
-        "maximum(x, y) at x = y: the whole gradient goes to x, the first argument", "first",
+        "maximum(x, y) at x = y: the whole gradient goes to y, the second argument (the "
+        "bound: maximum(x, 0) is relu, gradient included)", "second",
         "0.5 each: maximum backward halves the gradient at ties",
         "0.5 each: balanced_eq", frozenset({"pytorch", "hips"})),
     "minimum_ties": Convention(
-        "minimum(x, y) at x = y: the whole gradient goes to x, the first argument", "first",
+        "minimum(x, y) at x = y: the whole gradient goes to y, as for maximum", "second",
         "0.5 each: minimum backward halves the gradient at ties",
         "0.5 each: balanced_eq", frozenset({"pytorch", "hips"})),
     "clip_bounds": Convention(
-        "clip(x, lo, hi) at x = lo or x = hi: gradient 1 (maximum/minimum ties go to x)", 1.0,
+        "clip(x, lo, hi) at x = lo or x = hi: gradient 0 (the bound wins the tie, as for "
+        "relu)", 0.0,
         "1: clamp backward passes the gradient where lo ≤ x ≤ hi",
-        "0: clip backward passes it only where lo < x < hi", frozenset({"hips"})),
+        "0: clip backward passes it only where lo < x < hi", frozenset({"pytorch"})),
     "relu_maximum_clip_agree": Convention(
         "relu(x), maximum(x, 0) and clip(x, 0, None) have the same derivative at x = 0",
         True, "no: 0, 0.5 and 1", "no relu; maximum 0.5, clip 0", frozenset({"pytorch", "hips"})),
@@ -109,9 +111,9 @@ CONVENTIONS: dict[str, Convention] = {
         "+inf: sqrt backward is g · 0.5 · x**−0.5 and (−0.0)**−0.5 = +inf",
         frozenset({"hips"})),
     "softmax_of_inf": Convention(
-        "log_softmax along a row holding +inf: nan at the +inf entries, −inf (the limit) at "
-        "the finite ones", None, "nan across the whole row", "x − logsumexp: as ours",
-        frozenset({"pytorch"}), forward=True),
+        "log_softmax of a row holding +inf, or of a row of −inf: nan across the row "
+        "(∞ − ∞ has no limit to take)", math.nan, "the same", "x − logsumexp(x): −inf at "
+        "the finite entries of a row holding +inf", frozenset({"hips"}), forward=True),
     "saturation": Convention(
         "σ′ = σ(1 − σ) and tanh′ = 1 − tanh² are computed from the output: where it "
         "rounds to ±1 (|x| > 19 for tanh, x > 37 for σ in float64) the derivative is 0, "
@@ -287,6 +289,16 @@ def hips_ops(conventions: bool = True) -> dict[str, Callable[..., Any]]:
             out = anp.squeeze(out, axis=axis) if axis is not None else anp.reshape(out, ())
         return out
 
+    def log_softmax(x, axis=-1):
+        out = x - logsumexp(x, axis=axis, keepdims=True)
+        if not conventions:
+            return out
+        # convention softmax_of_inf: a row holding +inf, or of −inf only, is nan
+        raw = np.asarray(getval(x))
+        undefined = np.any(raw == np.inf, axis=axis, keepdims=True) | \
+            np.all(raw == -np.inf, axis=axis, keepdims=True)
+        return anp.where(undefined, np.nan, out) if np.any(undefined) else out
+
     def softplus(x):
         # log(1 + e^x) without overflow, finite gradients at ±inf: each branch sees only
         # the inputs it keeps (the other branch's inputs are 0, so no inf·0 in backward)
@@ -310,7 +322,7 @@ def hips_ops(conventions: bool = True) -> dict[str, Callable[..., Any]]:
         "sum": lambda x, axis=None, keepdims=False: anp.sum(x, axis=axis, keepdims=keepdims),
         "max": lambda x, axis=None, keepdims=False: anp.max(x, axis=axis, keepdims=keepdims),
         "logsumexp": logsumexp,
-        "log_softmax": lambda x, axis=-1: x - logsumexp(x, axis=axis, keepdims=True),
+        "log_softmax": log_softmax,
         "matmul": anp.matmul,
         "reshape": lambda x, shape: anp.reshape(x, shape),
         # HIPS's transpose rule inverts axes with argsort: (0, -2, -1) must be (0, 1, 2)
@@ -597,7 +609,7 @@ def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
                 active.add("pow_negative_base")
         if any(np.any((a == 0) & np.signbit(a)) for a in args):
             active.add("signed_zero")
-        if ins.op == "log_softmax" and np.any(args[0] == math.inf):
+        if ins.op == "log_softmax" and np.any(np.isinf(args[0])):
             active.add("softmax_of_inf")
         if ins.op in ("tanh", "sigmoid") and np.any(np.abs(slots[n + k]) == 1.0):
             active.add("saturation")
