@@ -139,24 +139,34 @@ def _matmul(draw, op):
 
 
 @st.composite
-def _reshape(draw, op):
-    shape = draw(shapes())
+def _reshape_params(draw, shape: tuple[int, ...]) -> dict:
     size = math.prod(shape)
     divisors = [d for d in range(1, size + 1) if size % d == 0]
     d = draw(st.sampled_from(divisors))
     target = draw(st.sampled_from([(size,), (d, size // d), (-1, d), (1, size, 1), ()]
                                   if size == 1 else [(size,), (d, size // d), (-1, d)]))
-    return (shape,), {"shape": target}
+    return {"shape": target}
+
+
+@st.composite
+def _reshape(draw, op):
+    shape = draw(shapes())
+    return (shape,), draw(_reshape_params(shape))
+
+
+@st.composite
+def _transpose_params(draw, shape: tuple[int, ...]) -> dict:
+    n = len(shape)
+    axes = draw(st.none() | st.permutations(range(n)).map(tuple))
+    if axes is not None:  # each axis may be spelled negatively: -1 is the last
+        axes = tuple(a - n if draw(st.booleans()) else a for a in axes)
+    return {"axes": axes}
 
 
 @st.composite
 def _transpose(draw, op):
     shape = draw(shapes())
-    n = len(shape)
-    axes = draw(st.none() | st.permutations(range(n)).map(tuple))
-    if axes is not None:  # each axis may be spelled negatively: -1 is the last
-        axes = tuple(a - n if draw(st.booleans()) else a for a in axes)
-    return (shape,), {"axes": axes}
+    return (shape,), draw(_transpose_params(shape))
 
 
 @st.composite
@@ -401,14 +411,12 @@ def _p_matmul(draw, op, shapes_, x, dtype, values_=None):
 
 
 def _p_shape_only(draw, op, shapes_, x, dtype, values_=None):
-    """reshape, transpose, broadcast_to, getitem: reuse the single-op strategies' params."""
+    """reshape, transpose, broadcast_to, getitem of the slot ``x``."""
     s = shapes_[x]
     if op.kind == "reshape":
-        size = math.prod(s)
-        d = draw(st.sampled_from([d for d in range(1, size + 1) if size % d == 0]))
-        return (x,), {"shape": draw(st.sampled_from([(size,), (d, size // d), (-1, d)]))}
+        return (x,), draw(_reshape_params(s))
     if op.kind == "transpose":
-        return (x,), {"axes": draw(st.none() | st.permutations(range(len(s))).map(tuple))}
+        return (x,), draw(_transpose_params(s))
     if op.kind == "broadcast_to":
         target = tuple(2 if n == 1 and draw(st.booleans()) else n for n in s)
         return (x,), {"shape": (draw(st.integers(1, 2)),) * draw(st.integers(0, 1)) + target}
