@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The tests each mutant runs, most targeted first (the run stops at the first failure).
 TESTS = ["tests/test_conventions.py", "tests/test_second_derivatives.py",
          "tests/test_gradcheck_kinks.py", "tests/test_state_machine.py", "tests/test_ops.py",
-         "tests/test_fuzz_programs.py", "tests/test_autodiff.py", "tests/test_value.py"]
+         "tests/test_fuzz_programs.py", "tests/test_edges.py", "tests/test_losses.py",
+         "tests/test_autodiff.py", "tests/test_value.py"]
 
 
 @dataclass(frozen=True)
