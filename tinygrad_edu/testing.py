@@ -306,8 +306,9 @@ def whole_domain_floats(dtype: Any = np.float64, scale: float = 3.0,
 @st.composite
 def whole_domain_arrays(draw, shape: tuple[int, ...], dtype: Any = np.float64,
                         scale: float = 3.0) -> Any:
-    """Data of ``shape`` whose elements share one regime of :func:`whole_domain_floats`;
-    a Python float for shape ``()`` (the engine's scalar path)."""
+    """Data of ``shape`` whose elements share one regime of :func:`whole_domain_floats`,
+    often with one hard value planted (huge, ±inf or nan, a special); a Python float for
+    shape ``()`` (the engine's scalar path)."""
     elements = _regime(draw(st.sampled_from(REGIMES)), dtype, scale)
     size = math.prod(shape)
     values = draw(st.lists(elements, min_size=size, max_size=size))
