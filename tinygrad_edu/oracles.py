@@ -349,20 +349,28 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
 def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., Any]]:
     """HIPS primitives whose rules at kinks, ties and edges come from CONVENTIONS.
 
-    Each rule is a local derivative (an array, computed on raw data) and the upstream
-    gradient is *selected* where it is 0 (the convention "select, don't multiply").
+    Each rule is a local derivative (an array, computed on raw data). Masks and flat
+    points *select* (the convention "select, don't multiply"); true products multiply.
     """
 
 
-    def rule(local_of, position=0):
+    def rule(local_of, position=0, selected="zeros"):
+        """A VJP ``g · local``. Where ``selected`` holds the result is exactly 0 whatever
+        g is (a mask, or a flat point such as x**0): "zeros" means wherever local is 0,
+        None means nowhere (a true product: inf · 0 stays nan, as in PyTorch), and a
+        function of the inputs gives the places."""
         def make(ans, *args, **params):
+            raw = [np.asarray(a) for a in args]
             with np.errstate(all="ignore"):
-                local = np.asarray(local_of(*[np.asarray(a) for a in args], **params))
+                local = np.asarray(local_of(*raw, **params))
+                zero = local == 0 if selected == "zeros" else None if selected is None \
+                    else np.broadcast_to(selected(*raw), np.shape(local))
             shape = np.shape(args[position])
 
             def vjp(g):
                 g = anp.reshape(g, np.shape(local)) if np.shape(g) != np.shape(local) else g
-                out = anp.where(local != 0, g * local, np.zeros(np.shape(local)))
+                out = g * local if zero is None else anp.where(
+                    zero, np.zeros(np.shape(local)), g * local)
                 return _unbroadcast_to(anp, out, shape)
             return vjp
         return make
@@ -374,8 +382,8 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
     # d/dy x/y = −(x/y)/y: HIPS's −x/y² underflows to 0/0 = nan for tiny y (1e-166)
     divide = primitive(divide_forward)
     full = lambda x, y: np.broadcast_shapes(np.shape(x), np.shape(y))  # noqa: E731
-    defvjp(divide, rule(lambda x, y: np.broadcast_to(1.0 / y, full(x, y)), 0),
-           rule(lambda x, y: np.broadcast_to(-(x / y) / y, full(x, y)), 1))
+    defvjp(divide, rule(lambda x, y: np.broadcast_to(1.0 / y, full(x, y)), 0, None),
+           rule(lambda x, y: np.broadcast_to(-(x / y) / y, full(x, y)), 1, None))
 
     # σ′ = σ(1 − σ) and tanh′ = 1 − tanh², from the output (convention saturation)
     sigmoid = primitive(lambda x: _exact_sigmoid(x))
@@ -389,7 +397,7 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
     # d/dx √x = 1/(2√x) written with the result, so −0.0 keeps its sign (convention
     # signed_zero; HIPS's x**−0.5 turns −0.0 into +inf)
     root = primitive(lambda x: np.sqrt(x))
-    defvjp(root, rule(lambda x: 0.5 / np.sqrt(x)))
+    defvjp(root, rule(lambda x: 0.5 / np.sqrt(x), 0, None))
 
     relu_at_0 = CONVENTIONS["relu_at_0"].ours
     relu = primitive(lambda x: np.maximum(x, 0.0))
@@ -428,8 +436,10 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
             return np.power(x, y)
 
     power = primitive(power_forward)
-    defvjp(power, rule(lambda x, y: np.broadcast_to(pow_dx(x, y), full(x, y)), 0),
-           rule(lambda x, y: np.broadcast_to(pow_dy(x, y), full(x, y)), 1))
+    defvjp(power, rule(lambda x, y: np.broadcast_to(pow_dx(x, y), full(x, y)), 0,
+                       lambda x, y: y == 0),
+           rule(lambda x, y: np.broadcast_to(pow_dy(x, y), full(x, y)), 1,
+                lambda x, y: (x == 0) & (y >= 0)))
 
     def amax_share(x, axis=None, keepdims=False):
         if x.ndim == 0:
