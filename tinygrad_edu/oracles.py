@@ -296,11 +296,16 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         return out
 
     def log_softmax(x, axis=-1):
-        out = x - logsumexp(x, axis=axis, keepdims=True)
+        # the shifted form, (x − m) − log Σ e^(x − m) with m a constant: x − logsumexp(x)
+        # would round logsumexp at the logits' magnitude (2e30 + log 2 is 2e30)
+        raw = np.asarray(getval(x))
+        m = np.max(raw, axis=axis, keepdims=True)
+        shifted = x - np.where(np.isfinite(m), m, 0.0)
+        with np.errstate(all="ignore"):
+            out = shifted - anp.log(anp.sum(anp.exp(shifted), axis=axis, keepdims=True))
         if not conventions:
             return out
         # convention softmax_of_inf: a row holding +inf, or of −inf only, is nan
-        raw = np.asarray(getval(x))
         undefined = np.any(raw == np.inf, axis=axis, keepdims=True) | \
             np.all(raw == -np.inf, axis=axis, keepdims=True)
         return anp.where(undefined, np.nan, out) if np.any(undefined) else out
