@@ -124,6 +124,12 @@ class GradientStateMachine(RuleBasedStateMachine):
         np.testing.assert_allclose(graph.mid.grad, graph.expected_mid, rtol=1e-12,
                                    atol=1e-12)
 
+    @rule(graph=graphs)
+    def backward_twice(self, graph):
+        """Two passes over one graph: leaves get both, intermediates only the last."""
+        self.backward(graph)
+        self.backward(graph)
+
     @rule(batches=st.lists(st.tuples(CONSTANTS, st.sampled_from(sorted(TEMPLATES))),
                            min_size=1, max_size=4), a=params, b=params)
     def minibatches(self, batches, a, b):
