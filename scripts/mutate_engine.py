@@ -107,14 +107,9 @@ MUTATIONS = [
        ("    if kept:\n        grad = SUM(grad, axis=kept, keepdims=True)\n",
         "    if False:\n        grad = SUM(grad, axis=kept, keepdims=True)\n")),
     _m("intermediates_accumulate", AUTODIFF_PY,
-       ("                node.grad = g  # a float is never shared",
-        "                node.grad = g if node.grad is None else node.grad + g"),
-       ("    elif type(g) is not np.ndarray:\n        node.grad = g\n",
-        "    elif type(g) is not np.ndarray:\n        node.grad = g if node.grad is None else "
-        "node.grad + g\n"),
-       ("        stored.add(memory)\n        node.grad = g\n",
-        "        stored.add(memory)\n        node.grad = g if node.grad is None else "
-        "node.grad + g\n")),
+       ("            else:\n                node.grad = stored\n",
+        "            else:\n                node.grad = stored if node.grad is None else "
+        "node.grad + stored\n")),
     _m("zero_grad_keeps", VALUE_PY,
        ("        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
         "        self.grad = None",
