@@ -207,8 +207,8 @@ TestGradientStateMachine = GradientStateMachine.TestCase
 
 
 @pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="change detection of NumPy in-place writes into .data: "
-                          "issue 11 item 3, lead (remove this mark when it lands)")
+                   reason="not detected, by design: a NumPy write into .data bypasses the "
+                          "API (docs/conventions.md lists it); strict, so a change flags it")
 def test_a_numpy_write_into_data_is_detected():
     # the issue's case with a NumPy write instead of an assignment: PyTorch raises
     w = Value([1.0, 2.0])

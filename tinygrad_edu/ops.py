@@ -376,18 +376,21 @@ def _max(x, axis=None, keepdims=False):
     return _as_result(np.maximum.reduce(x, axis=axis, keepdims=keepdims))
 
 
-def _shifted(x, axis):
+def _shifted(x, axis, *, mask_infinite: bool):
     """The shift ``m`` (the maximum along ``axis``, kept), ``x − m`` and ``log Σ e^(x − m)``:
-    the softmax family's
-    shifted form. Subtracting the maximum first keeps every exponent ≤ 0 (no overflow) and
-    keeps the result exact for huge logits: ``x − logsumexp(x)`` would round logsumexp at
-    the logits' magnitude (float32 logits near 1e4 lose three digits). An infinite maximum
-    shifts by 0, so infinities give the limits NumPy's arithmetic gives.
+    the softmax family's shifted form. Subtracting the maximum first keeps every exponent
+    ≤ 0 (no overflow) and keeps the result exact for huge logits: ``x − logsumexp(x)``
+    would round logsumexp at the logits' magnitude (float32 logits near 1e4 lose three
+    digits). ``mask_infinite`` shifts an infinite maximum by 0 instead (logsumexp's
+    choice, which keeps its inf and −inf; log_softmax keeps inf − inf = nan, as PyTorch).
     """
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    shifted = x - m
-    with np.errstate(under="ignore", divide="ignore"):  # e^(very negative) is 0: fine
+    if mask_infinite:
+        finite = np.isfinite(m)
+        if not finite.all():
+            m = np.where(finite, m, 0.0)
+    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
+        shifted = x - m
         log_total = np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
     return m, shifted, log_total
 
@@ -396,19 +399,28 @@ def _logsumexp(x, axis=None, keepdims=False):
     if type(x) is float:
         _normalize_axis(axis, 0)
         return x
-    m, _, log_total = _shifted(x, axis)
+    m, _, log_total = _shifted(x, axis, mask_infinite=True)
     out = log_total + m
     if not keepdims:
         out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
     return _as_result(out)
 
 
+def _softmax_of_logsumexp(x, axis):
+    """e^(x − logsumexp(x)), the gradient of logsumexp, in the shifted form (PyTorch's
+    values at infinities: a row [inf, 0.5] gives [nan, 0])."""
+    _, shifted, log_total = _shifted(x, axis, mask_infinite=True)
+    with np.errstate(invalid="ignore"):
+        return np.exp(shifted - log_total)
+
+
 def _log_softmax(x, axis=-1):
     if type(x) is float:
         _normalize_axis(axis, 0)
         return 0.0
-    _, shifted, log_total = _shifted(x, axis)
-    return shifted - log_total
+    _, shifted, log_total = _shifted(x, axis, mask_infinite=False)
+    with np.errstate(invalid="ignore"):
+        return shifted - log_total
 
 
 def _check_reduce(name: str):
@@ -644,10 +656,15 @@ def _tie_gap(x, y, **_):
 
 def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
     if shape_of(x) == ():
-        return g
-    # softmax(x) as exp(log_softmax(x)), in the shifted form: e^(x − out) loses every
-    # digit once x is large (float32 logits near 1e30: x − out is 0 or a whole ulp).
-    return _expand_reduced(g, x, axis, keepdims) * EXP(LOG_SOFTMAX(x, axis=axis))
+        return g * EXP(x - out)  # 1, or nan at ±inf as for a row of one (e^(inf − inf))
+    # The softmax, in the shifted form: e^(x − out) loses every digit once x is large
+    # (float32 logits near 1e30: x − out is 0 or a whole ulp). Recorded (create_graph),
+    # it is exp(log_softmax(x)), the same numbers as ops that can be differentiated again.
+    if type(x) is Op.graph_type:
+        softmax = EXP(LOG_SOFTMAX(x, axis=axis))
+    else:
+        softmax = _softmax_of_logsumexp(x, axis)
+    return _expand_reduced(g, x, axis, keepdims) * softmax
 
 
 def _abs_vjp(g, out, x):
