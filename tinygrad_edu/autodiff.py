@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -160,8 +161,11 @@ def detect_anomaly() -> Iterator[None]:
 
 
 # ------------------------------------------------------------------- the engine
+_made_at = operator.attrgetter("_stamp")
+
+
 def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
-    """Nodes that need a gradient, each after all of its inputs (iterative DFS).
+    """Nodes that need a gradient, each after all of its inputs (no recursion).
 
     Only Values with ``requires_grad`` are included: constants never get a gradient.
 
@@ -172,30 +176,22 @@ def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
     """
     if isinstance(roots, Value):
         roots = (roots,)
-    # Depth-first, with an explicit stack of nodes. A node is pushed again right after it
-    # is first expanded, above nothing but its own inputs, so when it surfaces a second
-    # time every input has been emitted: emit it then. Copies pushed earlier by other
-    # consumers surface later still and are skipped. Where each node stands is kept in a
-    # dict of this sort's own (not on the nodes), so sorts in other threads never meet.
+    # Every node is made after its inputs and takes a number from one rising counter when
+    # it is made (its ``_stamp``), so sorting the nodes reached by their stamps is a
+    # topological order. Reaching them is a plain search; what it has seen is kept in a
+    # set of this pass's own (not on the nodes), so passes in other threads never meet.
     # Values hash by identity, so nodes themselves are the keys.
-    EXPANDED, EMITTED = 1, 2
-    state: dict[Value, int] = {}
-    mark_of = state.get
-    order: list[Value] = []
-    stack: list[Value] = [r for r in reversed(roots) if r.requires_grad]
-    push, pop = stack.append, stack.pop
+    order: list[Value] = [r for r in roots if r.requires_grad]
+    seen = set(order)
+    stack = list(order)
+    push, pop, see = stack.append, stack.pop, seen.add
     while stack:
-        node = pop()
-        mark = mark_of(node)
-        if mark is None:
-            state[node] = EXPANDED
-            push(node)
-            for x in node._inputs:
-                if type(x) is Value and x.requires_grad and x not in state:
-                    push(x)
-        elif mark is EXPANDED:
-            state[node] = EMITTED
-            order.append(node)
+        for x in pop()._inputs:
+            if type(x) is Value and x.requires_grad and x not in seen:
+                see(x)
+                push(x)
+    order = list(seen)
+    order.sort(key=_made_at)
     return order
 
 

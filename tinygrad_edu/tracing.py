@@ -166,7 +166,7 @@ class Tape:
 
         self.externals = list(externals.values())
         self._watched = self.externals + self.nodes  # what a changed-input check reads
-        self._stamp = value.latest_version()
+        self._stamp = value.next_version()
         self._inputs = [_replay_inputs(v) for v in self.nodes]
         self._needs_normalizing: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
         # Per node, [position, input, needs_fit, needs_copy] for each input that needs a
@@ -256,10 +256,9 @@ class Tape:
     def _restamp(self) -> None:
         """The nodes were just recomputed from their inputs' current data: a change made
         before this replay does not make them stale (one made after it does)."""
-        stamp = value.latest_version()
-        for node in self.nodes:
-            node._stamp = stamp
-        self._stamp = stamp
+        self._stamp = value.next_version()
+        for node in self.nodes:  # in tape order: stamps also order nodes (topologically)
+            node._stamp = value.next_version()
 
     def _check_unchanged(self) -> None:
         """The compiled backward's version of the engine's check: refuse if a Value the

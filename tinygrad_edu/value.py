@@ -34,7 +34,7 @@ from . import ops
 from .ops import Op, ShapeError, shape_of
 
 __all__ = ["Value", "apply", "is_grad_enabled", "is_tracing", "set_grad_enabled", "as_data",
-           "ShapeError", "TraceWarning", "ChangedInputError", "next_version", "latest_version",
+           "ShapeError", "TraceWarning", "ChangedInputError", "next_version",
            "holds_values", "stack", "warn_if_tracing", "describe", "AnomalyError",
            "set_anomaly_enabled", "is_anomaly_enabled", "origin_of", "set_recorder"]
 
@@ -238,28 +238,17 @@ class ChangedInputError(RuntimeError):
     gradient from the new data, so it refuses (PyTorch's version counter does the same)."""
 
 
-# Every change of a Value's data through the API takes the next number from one counter
-# and writes it on the Value (``_version``); every node notes the latest number when it
-# is made (``_stamp``). An input whose version is above the node's stamp changed after
-# the node used it. One counter, not one per Value: a node then needs one stamp, not a
-# version per input.
+# One rising counter numbers two kinds of event: every change of a Value's data through
+# the API (written on the Value as ``_version``) and the making of every node (its
+# ``_stamp``). An input whose version is above a node's stamp changed after the node used
+# it. And as every node is made after its inputs, sorting nodes by stamp is a
+# topological order (the backward pass's). One counter, not one per Value: a node then
+# needs one stamp, not a version per input.
 _versions = itertools.count(1)
-_latest_version = 0
 
 
 def next_version() -> int:
-    """A new data version (the counter is shared by all Values and threads).
-
-    >>> next_version() < next_version()
-    True
-    """
-    global _latest_version
-    _latest_version = version = next(_versions)
-    return version
-
-
-def latest_version() -> int:
-    """The version the next node made will be stamped with.
+    """A new number from the counter: later than every version and stamp so far.
 
     >>> w = Value(1.0)
     >>> y = w * 2
@@ -267,7 +256,7 @@ def latest_version() -> int:
     >>> w._version > y._stamp
     True
     """
-    return _latest_version
+    return next(_versions)
 
 
 _SEQUENCES = (list, tuple)
@@ -350,7 +339,7 @@ class Value:
         self._params: dict | None = None
         self._hooks: list | None = None
         self._version = 0  # see next_version(): when the data last changed
-        self._stamp = 0  # the latest version when this node was made
+        self._stamp = 0  # when the node was made (see next_version)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -365,13 +354,11 @@ class Value:
 
     @data.setter
     def data(self, value: Any) -> None:
-        global _latest_version
         if type(value) is not float and not (type(value) is np.ndarray and value.ndim
                                              and (value.dtype is _F64 or value.dtype is _F32)):
             value = as_data(value, "data")
         self._data = value
-        # next_version(), inlined: an optimizer step sets every parameter's data
-        _latest_version = self._version = next(_versions)
+        self._version = next(_versions)  # next_version(), inlined: optimizers call this
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -814,7 +801,7 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     v.name = None
     v._hooks = None
     v._version = 0
-    v._stamp = _latest_version
+    v._stamp = next(_versions)
     if _GRAD_MODE.enabled:
         v.requires_grad = requires
         v._op = op
