@@ -339,7 +339,7 @@ class Value:
         self._params: dict | None = None
         self._hooks: list | None = None
         self._version = 0  # see next_version(): when the data last changed
-        self._stamp = 0  # when the node was made (see next_version)
+        self._stamp = next(_versions)  # when it was made (see next_version)
 
     # ------------------------------------------------------------------ basics
     @property

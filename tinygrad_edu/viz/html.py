@@ -65,7 +65,7 @@ main { flex: 1; min-height: 0; display: flex; flex-direction: column; }
              border: 1px solid #ddd; padding: .6em 1em; margin: .5em 1em;
              white-space: pre; font-size: .95em; }  /* rows stay aligned; it scrolls */
 .graph { flex: 1; min-height: 0; overflow: auto; }
-.graph svg { display: block; margin: 0 auto; }
+.graph svg { display: block; margin: 0 auto 2em; }  /* room to scroll the last row up */
 .legend, .notes { font-size: .85em; color: #555; }
 .notes { margin: .3em 0 0 0; color: #8a4b00; }
 .legend b { padding: 0 .4em; border: 1px solid #999; border-radius: 3px; font-weight: normal; }
