@@ -100,8 +100,9 @@ MUTATIONS = [
                                                "(lambda g, out, x: g * SIGMOID(-x),),")),
     _m("log_softmax_no_sum", OPS_PY, ("g - EXP(out) * SUM(g, axis=axis, keepdims=True)",
                                       "g - EXP(out) * g")),
-    _m("logsumexp_unshifted", OPS_PY, ("* EXP(LOG_SOFTMAX(x, axis=axis))",
-                                       "* EXP(x - _expand_reduced(out, x, axis, keepdims))")),
+    _m("logsumexp_unshifted", OPS_PY, ("        softmax = _softmax_of_logsumexp(x, axis)",
+                                       "        softmax = np.exp(x - _expand_reduced(out, x, "
+                                       "axis, keepdims))")),
     # plumbing
     _m("unbroadcast_keeps_size_1_axes", OPS_PY,
        ("    if kept:\n        grad = SUM(grad, axis=kept, keepdims=True)\n",
