@@ -8,7 +8,9 @@ function is the hand derivation of the tutorials, written by the op table.
 Names in the code: ``v3`` is the data of recorded node 3 and ``g3`` its gradient;
 ``x0`` is the data of external 0 (a Value the tape reads but does not compute: an
 argument or a parameter) and ``gx0`` its gradient; capitals (``V3``, ``X0``) are the
-Value objects; ``C0`` is a constant array. Each op is called by its table name
+Value objects, whose data the code reads and writes as ``V3._data`` (the slot behind
+``.data``: the replay's own writes are not changes a graph must refuse); ``C0`` is a
+constant array. Each op is called by its table name
 (``sigmoid``), each VJP rule by the op's name and the input it is for
 (``matmul_vjp1``: the rule for ``matmul``'s second input).
 
@@ -20,10 +22,10 @@ Value objects; ``C0`` is a constant array. Each op is called by its table name
 >>> (tape,) = f.tapes.values()
 >>> print(tape.source(), end="")
 def backward(g1):
-    v1 = V1.data
-    v0 = V0.data
-    x0 = X0.data
-    x1 = X1.data  # w
+    v1 = V1._data
+    v0 = V0._data
+    x0 = X0._data
+    x1 = X1._data  # w
     V1.grad = g1
     g0 = sum_vjp0(g1, v1, v0, axis=None, keepdims=False)  # sum: ∂/∂x = 1
     V0.grad = g0
@@ -117,8 +119,8 @@ def _is_literal(p: Any) -> bool:
 
 
 def _reads(names: _Names, values: Sequence[Value]) -> list[str]:
-    """``x0 = X0.data`` lines: data is read once, when the pass starts."""
-    return [f"    {names.data(x)} = {names.obj(x)}.data" + (f"  # {x.name}" if x.name else "")
+    """``x0 = X0._data`` lines: data is read once, when the pass starts."""
+    return [f"    {names.data(x)} = {names.obj(x)}._data" + (f"  # {x.name}" if x.name else "")
             for x in values]
 
 

@@ -256,14 +256,19 @@ class Tape:
     def _restamp(self) -> None:
         """The nodes were just recomputed from their inputs' current data: a change made
         before this replay does not make them stale (one made after it does)."""
-        self._stamp = value.next_version()
+        tick = value.next_version
+        self._stamp = tick()
         for node in self.nodes:  # in tape order: stamps also order nodes (topologically)
-            node._stamp = value.next_version()
+            node._stamp = tick()
 
     def _check_unchanged(self) -> None:
         """The compiled backward's version of the engine's check: refuse if a Value the
-        pass reads (an argument, a parameter, a recorded node) changed since the replay."""
+        pass reads (an argument, a parameter, a recorded node) changed since the replay.
+        Most passes follow their replay with no change to any data in between: then one
+        comparison says so."""
         stamp = self._stamp
+        if value.last_change() < stamp:
+            return
         for x in self._watched:
             if x._version > stamp:
                 for node in self.nodes:

@@ -34,7 +34,7 @@ from . import ops
 from .ops import Op, ShapeError, shape_of
 
 __all__ = ["Value", "apply", "is_grad_enabled", "is_tracing", "set_grad_enabled", "as_data",
-           "ShapeError", "TraceWarning", "ChangedInputError", "next_version",
+           "ShapeError", "TraceWarning", "ChangedInputError", "next_version", "last_change",
            "holds_values", "stack", "warn_if_tracing", "describe", "AnomalyError",
            "set_anomaly_enabled", "is_anomaly_enabled", "origin_of", "set_recorder"]
 
@@ -247,16 +247,24 @@ class ChangedInputError(RuntimeError):
 _versions = itertools.count(1)
 
 
-def next_version() -> int:
-    """A new number from the counter: later than every version and stamp so far.
+#: A new number from the counter: later than every version and stamp so far (the
+#: counter's own method: no Python frame, as it runs for every node made).
+next_version = _versions.__next__
+
+#: The version of the latest change of any Value's data (0: none yet).
+_last_change = 0
+
+
+def last_change() -> int:
+    """The version of the latest change of any Value's data, in any thread.
 
     >>> w = Value(1.0)
     >>> y = w * 2
     >>> w.data = 3.0                 # a change after y used w
-    >>> w._version > y._stamp
-    True
+    >>> w._version > y._stamp, last_change() == w._version
+    (True, True)
     """
-    return next(_versions)
+    return _last_change
 
 
 _SEQUENCES = (list, tuple)
@@ -354,11 +362,12 @@ class Value:
 
     @data.setter
     def data(self, value: Any) -> None:
+        global _last_change
         if type(value) is not float and not (type(value) is np.ndarray and value.ndim
                                              and (value.dtype is _F64 or value.dtype is _F32)):
             value = as_data(value, "data")
         self._data = value
-        self._version = next(_versions)  # next_version(), inlined: optimizers call this
+        _last_change = self._version = next(_versions)
 
     @property
     def shape(self) -> tuple[int, ...]:
