@@ -1,5 +1,6 @@
 """The command line: discovery of subcommands, version, help; what `make` prints."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -42,8 +43,11 @@ def _make_dry_run(target: str) -> list[str]:
     """The commands ``make TARGET`` would run, all of them (-B), none executed (-n)."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    result = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True,
-                            text=True, check=True, timeout=60)
+    # Under `make test` (CI) the outer make's settings would reach this one and add
+    # "make[1]: Entering directory" lines: run it as a user's shell would.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    result = subprocess.run(["make", "--no-print-directory", "-n", "-B", target], cwd=ROOT,
+                            capture_output=True, text=True, check=True, timeout=60, env=env)
     return result.stdout.splitlines()
 
 
