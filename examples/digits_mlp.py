@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from tinygrad_edu import io, losses, nn, optim
-from tinygrad_edu.autodiff import no_grad
 from tinygrad_edu.cases import nonnegative_int
+from tinygrad_edu.core import no_grad
 from tinygrad_edu.training import fit
 
 FULL = {"hidden": 128, "epochs": 40, "batch_size": 32, "lr": 2e-3}

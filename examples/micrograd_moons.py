@@ -24,8 +24,8 @@ import time
 import numpy as np
 
 from tinygrad_edu import losses, nn, optim
-from tinygrad_edu.autodiff import no_grad
 from tinygrad_edu.cases import nonnegative_int, positive_int
+from tinygrad_edu.core import no_grad
 
 
 def make_moons(n: int, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 MODULES = [
-    "tinygrad_edu", "tinygrad_edu.functional", "tinygrad_edu.autodiff", "tinygrad_edu.check",
+    "tinygrad_edu", "tinygrad_edu.core", "tinygrad_edu.core.functional", "tinygrad_edu.check",
     "tinygrad_edu.testing", "tinygrad_edu.nn", "tinygrad_edu.losses", "tinygrad_edu.optim",
     "tinygrad_edu.io", "tinygrad_edu.training", "tinygrad_edu.viz", "tinygrad_edu.manual",
     "tinygrad_edu.cases", "tinygrad_edu.tracing", "tinygrad_edu.codegen",
@@ -56,7 +56,7 @@ class _Bare(str):
 
 def _from_op_table(name: str) -> str:
     """A method named after a table entry is documented by the entry itself."""
-    from tinygrad_edu.ops import OPS
+    from tinygrad_edu import OPS
 
     op = OPS.get(name)
     if op is None:

@@ -22,7 +22,7 @@ from tinygrad_edu import (
     no_grad,
     value_and_grad,
 )
-from tinygrad_edu.autodiff import run_backward, topological_order
+from tinygrad_edu.core import run_backward, topological_order
 
 
 def test_leaves_accumulate_across_backward_calls():
@@ -273,7 +273,7 @@ def test_full_reduction_vjps_answer_in_the_inputs_dtype(name):
     dtype. In float64 it was cast back at the edge, but only after the VJP itself had
     made a float64 array, an extra pass (and a float64 multiply in max's and
     logsumexp's rules) on every float32 backward."""
-    from tinygrad_edu.ops import OPS
+    from tinygrad_edu.core import OPS
 
     op = OPS[name]
     x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)

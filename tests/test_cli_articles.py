@@ -81,8 +81,7 @@ def test_code_prints_one_line_per_node_and_per_gradient_edge(network, capsys):
     """``tinygrad-edu code`` prints valid Python with one forward line per op node and one
     backward line per (node, input needing a gradient) pair, counted here independently
     from the eager graph's topological order."""
-    from tinygrad_edu.autodiff import topological_order
-    from tinygrad_edu.value import Value
+    from tinygrad_edu.core import Value, topological_order
     from tinygrad_edu.viz.articles import ARTICLES
 
     assert main(["code", network]) == 0

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from tinygrad_edu.cli import DEBUG_VARIABLE, build_parser, main
-from tinygrad_edu.ops import ShapeError
+from tinygrad_edu.core import ShapeError
 
 
 def _one_line_error(capsys) -> str:

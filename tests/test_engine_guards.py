@@ -24,7 +24,7 @@ from tinygrad_edu import (
     optim,
     trace,
 )
-from tinygrad_edu.ops import ShapeError
+from tinygrad_edu.core import ShapeError
 
 
 # --------------------------------------------------------- changed inputs (issue 11.3)

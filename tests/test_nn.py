@@ -215,7 +215,7 @@ def test_scalar_mlp_is_micrograd_shaped():
 
 
 def test_scalar_graph_has_one_node_per_weight_product():
-    from tinygrad_edu.autodiff import topological_order
+    from tinygrad_edu.core import topological_order
     net = nn.scalar.MLP(2, [2, 1], activation="tanh", rng=0)
     out = net([1.0, 2.0])
     ops = [v.op.name for v in topological_order(out) if v.op is not None]

@@ -18,11 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import OPS, Value, detect_anomaly, no_grad
-from tinygrad_edu.autodiff import AnomalyError
 from tinygrad_edu.bench.article2 import LR, W_HIDDEN, W_OUTPUT, T, X
 from tinygrad_edu.check import numerical_grad
+from tinygrad_edu.core import AnomalyError, apply
 from tinygrad_edu.tracing import MAX_TAPES, TraceWarning, trace
-from tinygrad_edu.value import apply
 
 
 def _fresh(*arrays):

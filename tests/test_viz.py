@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, manual
-from tinygrad_edu.autodiff import run_backward, topological_order
 from tinygrad_edu.cli import main
+from tinygrad_edu.core import run_backward, topological_order
 from tinygrad_edu.viz import backward_frames, escape, explain, frame_dot, to_dot, trace_backward
 from tinygrad_edu.viz.articles import article1_loss, article2_loss
 from tinygrad_edu.viz.render import check_leaves
@@ -612,8 +612,7 @@ NAMED = [
 
 @pytest.mark.parametrize("op_name, inputs, params, position, expected", NAMED)
 def test_derivative_text_names_operands(op_name, inputs, params, position, expected):
-    from tinygrad_edu.ops import OPS
-    from tinygrad_edu.value import apply
+    from tinygrad_edu.core import OPS, apply
     from tinygrad_edu.viz.frames import derivative_text
     from tinygrad_edu.viz.graph import collect
 
@@ -629,7 +628,7 @@ def test_derivative_text_names_operands(op_name, inputs, params, position, expec
 def test_every_table_text_loses_its_operand_letters_and_keeps_its_words():
     # Table-driven: whatever an op's text says, naming the operands leaves no whole
     # x/y/X/Y behind and never touches the letters inside words (exp, max, softmax, …).
-    from tinygrad_edu.ops import OPS
+    from tinygrad_edu.core import OPS
     from tinygrad_edu.viz.frames import name_operands
 
     words = re.compile(r"[A-Za-z]{2,}")

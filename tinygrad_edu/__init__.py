@@ -6,27 +6,41 @@
 >>> y.backward()
 >>> x.grad                     # dy/dx = 2x + 3
 7.0
+
+The package, by product: ``core`` (the engine: op table, Value, backward pass),
+``jit`` (``trace()``), ``check`` (gradient checking, compare), ``nn`` (models, losses,
+optimizers, weights on disk, fit), ``articles`` (the seed articles' hand derivations),
+``viz`` (graphs and backward frames), ``cli`` and ``bench``.
 """
 
-# Every layer is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
-from . import check, functional, io, losses, nn, numpy_protocol, optim, training, viz
-from .autodiff import (
+import sys as _sys
+
+# Every product is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
+from . import check, core, io, losses, nn, optim, training, viz
+from .core import (
+    OPS,
     AnomalyError,
     ChangedInputError,
+    Domain,
+    Op,
+    ShapeError,
+    TraceWarning,
+    Value,
     backward,
     detect_anomaly,
     enable_grad,
+    functional,
     grad,
     hessian,
+    is_grad_enabled,
     jacobian,
     no_grad,
+    numpy_protocol,
     value_and_grad,
 )
 from .io import load, save
-from .ops import OPS, Domain, Op, ShapeError
-from .tracing import TraceWarning, trace
+from .tracing import trace
 from .training import fit
-from .value import Value, is_grad_enabled
 
 __version__ = "0.1.0"
 
@@ -37,3 +51,10 @@ __all__ = [
     "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
     "viz", "numpy_protocol", "save", "load", "fit", "trace", "TraceWarning", "__version__",
 ]
+
+# The module paths of earlier versions (``from tinygrad_edu.ops import OPS``,
+# ``tinygrad_edu.autodiff.grad``) keep working: each names the module that now holds it.
+_MOVED = {"ops": core.ops, "value": core.value, "autodiff": core, "functional": functional,
+          "numpy_protocol": numpy_protocol}
+for _old, _module in _MOVED.items():
+    _sys.modules.setdefault(f"{__name__}.{_old}", _module)

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 from . import manual
+from .core import Value
 from .losses import half_sse
-from .value import Value
 
 __all__ = [
     "perceptron_loss", "perceptron_output", "two_layer_loss", "two_layer_output",

@@ -21,9 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .autodiff import grad, topological_order
-from .ops import ShapeError
-from .value import Value
+from .core import ShapeError, Value, grad, topological_order
 
 __all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "GradcheckError", "KinkWarning",
            "kinks_near", "compare", "CompareReport", "CompareRow"]

@@ -32,8 +32,8 @@ def backward(g1):
     gx1 = sum_to_shape_of(mul_vjp1(g0, v0, x0, x1), X1)  # mul: ∂/∂y = x
     return [gx1]
 
-Imports: ``autodiff`` (``sum_to_shape``, behind ``sum_to_shape_of``), ``value``
-(``_normalize``).
+Imports: ``core`` (``steps.sum_to_shape``, behind ``sum_to_shape_of``, and
+``op.normalize``).
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import autodiff
-from .value import Value, _normalize
+from .core.op import normalize
+from .core.steps import sum_to_shape
+from .core.value import Value
 
 __all__ = ["forward_code", "backward_code"]
 
@@ -56,7 +57,7 @@ class _Names:
 
     def __init__(self, nodes: Sequence[Value], externals: Sequence[Value]) -> None:
         self.namespace: dict[str, Any] = {"sum_to_shape_of": _sum_to_shape_of,
-                                          "_normalize": _normalize}
+                                          "normalize": normalize}
         self._of: dict[int, str] = {}
         for k, v in enumerate(nodes):
             self._of[id(v)] = f"v{k}"
@@ -109,7 +110,7 @@ class _Names:
 def _sum_to_shape_of(contribution: Any, target: Value) -> Any:
     """A VJP result brought to its input's shape and dtype: broadcasting undone by summing
     (a (3,) bias added to (4, 3) rows gets the sum of the 4 rows' gradients)."""
-    return autodiff.sum_to_shape(contribution, target)
+    return sum_to_shape(contribution, target)
 
 
 def _is_literal(p: Any) -> bool:
@@ -144,7 +145,7 @@ def forward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Seq
         call = (f"{names.function(op.name, op.forward)}("
                 f"{', '.join(names.arg(x) for x in inputs[k])}{names.params(v._params)})")
         if normalize[k]:
-            call = f"_normalize({call})"
+            call = f"normalize({call})"
         lines.append(f"    v{k} = {call}")
         lines.append(f"    V{k}._data = v{k}" + (f"  # {v.name}" if v.name else ""))
     if not nodes:

@@ -20,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .autodiff import no_grad
-from .value import Value
+from .core import Value, no_grad
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 

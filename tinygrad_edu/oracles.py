@@ -28,9 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .autodiff import grad
-from .ops import OPS
-from .value import Value, apply
+from .core import OPS, Value, apply, grad
 
 __all__ = ["Convention", "CONVENTIONS", "KINK_CONVENTION", "Const", "Instruction", "Program",
            "run_program", "hips_ops", "torch_ops", "torch_available", "Disagreement",
@@ -174,7 +172,7 @@ class Program:
         """Runnable tinygrad_edu code that builds this program and backpropagates."""
         lines = ["import numpy as np",
                  "from tinygrad_edu import OPS, Value, grad",
-                 "from tinygrad_edu.value import apply",
+                 "from tinygrad_edu.core import apply",
                  "nan, inf = float('nan'), float('inf')"]
         lines += [f"s{i} = Value({_literal(x)})" for i, x in enumerate(self.leaves)]
         n = len(self.leaves)

@@ -9,7 +9,7 @@ denominators, points at and next to kinks, ties, huge magnitudes, ±inf and nan.
 :func:`tinygrad_edu.oracles.compare_program`). Users can test their own ops the same way:
 
 >>> from hypothesis import given
->>> from tinygrad_edu.ops import OPS
+>>> from tinygrad_edu import OPS
 >>> @given(op_cases(OPS["tanh"]))
 ... def test_tanh(case):
 ...     assert gradcheck(case.function, case.inputs)
@@ -30,9 +30,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .check import gradcheck  # noqa: F401  (re-exported for the docstring example)
-from .ops import OPS, Op
+from .core import OPS, Op, Value, apply
 from .oracles import Const, Instruction, Program
-from .value import Value, apply
 
 __all__ = ["OpCase", "op_cases", "shapes", "arrays_in", "KINK_MARGIN", "KINDS",
            "whole_domain_floats", "whole_domain_arrays", "REGIMES", "programs",

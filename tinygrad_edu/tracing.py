@@ -40,7 +40,7 @@ The rules are those of ``jax.jit`` and ``torch.jit.trace``:
 >>> w.grad                                       # 2(2·3−1)·3 + 2(2·4−1)·4
 86.0
 
-Imports: ``autodiff``, ``codegen``, ``value``.
+Imports: ``core``, ``codegen``.
 """
 
 from __future__ import annotations
@@ -48,14 +48,27 @@ from __future__ import annotations
 import functools
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from . import autodiff, codegen, value
-from .value import _GRAD_MODE, TraceWarning, Value, _normalize, as_data
+from . import codegen
+from .core.backward import run_backward
+from .core.context import (
+    CONTEXT,
+    hook_version,
+    is_anomaly_enabled,
+    last_change,
+    next_version,
+    set_recorder,
+)
+from .core.errors import TraceWarning
+from .core.op import normalize
+from .core.steps import call_vjp, check_unchanged, store_leaf, sum_to_shape
+from .core.value import Value, as_data
 
 __all__ = ["trace", "TracedFunction", "Tape", "TraceWarning"]
 
@@ -118,12 +131,12 @@ class Tape:
                 self._placeholders.append((position, p))
                 call[position] = p
         recorded: list[Value] = []
-        outer = value.set_recorder(recorded)
+        outer = set_recorder(recorded)
         try:
             keyword_args = dict(zip(keywords, call[n_positional:], strict=True))
             result = fn(*call[:n_positional], **keyword_args)
         finally:
-            value.set_recorder(outer)
+            set_recorder(outer)
         self.result = result
         self.outputs = _outputs_of(result)
         self._build(recorded)
@@ -166,7 +179,7 @@ class Tape:
 
         self.externals = list(externals.values())
         self._watched = self.externals + self.nodes  # what a changed-input check reads
-        self._stamp = value.next_version()
+        self._stamp = next_version()
         self._inputs = [_replay_inputs(v) for v in self.nodes]
         self._needs_normalizing: list[bool | None] = [None] * len(self.nodes)  # learnt on replay 1
         # Per node, [position, input, needs_fit, needs_copy] for each input that needs a
@@ -179,7 +192,7 @@ class Tape:
         # Where the gradients of externals go: a placeholder's to the argument it stands for.
         self._deliveries = [x for x in self.externals if x.requires_grad]
         self._argument_of = [placeholder_of.get(id(x)) for x in self._deliveries]
-        self._hooks_checked = -1  # value.hook_changes when _has_hooks was computed
+        self._hooks_checked = -1  # hook_version() when _has_hooks was computed
         self._has_hooks = True
         self._forward_fn: Callable[[], None] | None = None
         self._backward_fns: dict[int, Callable[[Any], list]] = {}
@@ -244,7 +257,7 @@ class Tape:
             args = [x.data if type(x) is Value else x for x in self._inputs[k]]
             params = node._params
             out = node._op.forward(*args, **params) if params else node._op.forward(*args)
-            normal = out if type(out) is float else _normalize(out)
+            normal = out if type(out) is float else normalize(out)
             self._needs_normalizing[k] = normal is not out
             node._data = normal
         self._restamp()
@@ -256,7 +269,7 @@ class Tape:
     def _restamp(self) -> None:
         """The nodes were just recomputed from their inputs' current data: a change made
         before this replay does not make them stale (one made after it does)."""
-        tick = value.next_version
+        tick = next_version
         self._stamp = tick()
         for node in self.nodes:  # in tape order: stamps also order nodes (topologically)
             node._stamp = tick()
@@ -267,22 +280,22 @@ class Tape:
         Most passes follow their replay with no change to any data in between: then one
         comparison says so."""
         stamp = self._stamp
-        if value.last_change() < stamp:
+        if last_change() < stamp:
             return
         for x in self._watched:
             if x._version > stamp:
                 for node in self.nodes:
-                    autodiff.check_unchanged(node)  # finds the node and names the Value
+                    check_unchanged(node)  # finds the node and names the Value
 
     def backward(self, root: Value, upstream: Any) -> None:
         """The recorded backward pass from ``root`` (one of the outputs)."""
-        if self._hooks_checked != value.hook_changes:
-            self._hooks_checked = value.hook_changes
+        if self._hooks_checked != hook_version():
+            self._hooks_checked = hook_version()
             self._has_hooks = any(v._hooks for v in self.nodes)
-        if self._has_hooks or value.is_anomaly_enabled():
+        if self._has_hooks or is_anomaly_enabled():
             # The general engine runs hooks and anomaly checks. The graph holds this
             # call's Value arguments (see _wire), so it stores every gradient itself.
-            autodiff.run_backward((root,), (upstream,))
+            run_backward((root,), (upstream,))
             return
         self._check_unchanged()
         code = self._backward_fns.get(id(root))
@@ -323,7 +336,7 @@ class Tape:
     def _backward_as_data(self, root: Value, upstream: Any) -> list[Any]:
         """The backward pass as a loop over the tape (learns which VJP results need fitting)."""
         grads: dict[int, Any] = {id(root): upstream}
-        fit = autodiff.sum_to_shape
+        fit = sum_to_shape
         for k in range(len(self.nodes) - 1, -1, -1):
             node = self.nodes[k]
             g = grads.pop(id(node), None)
@@ -333,7 +346,7 @@ class Tape:
             args = [x._data if type(x) is Value else x for x in self._inputs[k]]
             for edge in self._edges.get(k, ()):
                 i, target = edge[0], edge[1]
-                c = autodiff.call_vjp(node, i, g, args, node._data)
+                c = call_vjp(node, i, g, args, node._data)
                 fitted = fit(c, target, False)
                 edge[2] = fitted is not c
                 # as in the engine: a gradient that is its upstream (or a view) is copied
@@ -358,12 +371,12 @@ class Tape:
                 if not isinstance(x, Value) or not x.requires_grad:
                     continue
             if x._op is None and not x._hooks:
-                autodiff.store_leaf(x, g)
+                store_leaf(x, g)
             else:
                 roots.append(x)
                 upstreams.append(g)
         if roots:
-            autodiff.run_backward(roots, upstreams)
+            run_backward(roots, upstreams)
 
     # ------------------------------------------------------------- reading
     def _name_of(self, v: Value) -> str:
@@ -434,7 +447,7 @@ class TracedFunction:
         self.recordings = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not _GRAD_MODE.enabled or _GRAD_MODE.tape is not None:
+        if not CONTEXT.grad_enabled or CONTEXT.recorder is not None:
             return self._fn(*args, **kwargs)  # under no_grad, or inside another recording
         # One tape per thread: a replay rewrites its nodes' data in place, and the Values
         # it returns are the same objects each call.
@@ -469,7 +482,7 @@ class TracedFunction:
         self.recordings += 1
         self.tapes[key] = tape
         for out in tape.outputs:
-            autodiff.register_replay(out, tape)
+            out._program = weakref.ref(tape)  # out.backward() runs the tape (while it lives)
         if len(self.tapes) > MAX_TAPES:
             self._forget(next(iter(self.tapes)))
         return tape.result
@@ -477,7 +490,8 @@ class TracedFunction:
     def _forget(self, key: Any) -> None:
         tape = self.tapes.pop(key)
         for out in tape.outputs:
-            autodiff.unregister_replay(out)
+            if out._program is not None and out._program() is tape:
+                out._program = None
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         return self if instance is None else functools.partial(self, instance)

@@ -19,8 +19,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .autodiff import no_grad
-from .value import Value
+from .core import Value, no_grad
 
 __all__ = ["fit", "evaluate", "ProgressBar", "plot_history"]
 

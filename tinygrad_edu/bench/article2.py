@@ -16,9 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..autodiff import no_grad
+from ..core import Value, no_grad
 from ..tracing import trace
-from ..value import Value
 from .harness import Goal, Report, compare, rss_bytes
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -19,7 +19,7 @@ import time
 import tracemalloc
 from typing import Any
 
-from ..value import Value
+from ..core import Value
 from ..viz import to_dot
 from .harness import Goal, Report, Timing
 

@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from .. import nn
-from ..autodiff import no_grad
+from ..core import Value, no_grad
 from ..tracing import trace
-from ..value import Value
 from .harness import Goal, Report, compare
 
 ALPHA = 1e-4  # L2 weight of micrograd's demo loss

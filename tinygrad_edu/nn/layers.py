@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..value import Value
+from ..core import Value
 from .module import Identity, Module, ReLU, Sequential, Sigmoid, Tanh
 
 __all__ = ["Linear", "MLP", "ACTIVATIONS"]

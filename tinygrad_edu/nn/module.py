@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..value import Value
+from ..core import Value
 
 __all__ = ["Module", "Sequential", "Sigmoid", "Tanh", "ReLU", "Identity", "Lambda"]
 

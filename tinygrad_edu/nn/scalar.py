@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..value import Value
+from ..core import Value
 from .layers import _default_rng
 from .module import Module
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import manual
 from ..cases import ARTICLE2_W_H, ARTICLE2_W_O
-from ..value import Value
+from ..core import Value
 
 __all__ = ["article1_loss", "article2_loss", "ARTICLES"]
 

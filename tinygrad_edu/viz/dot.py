@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..value import Value
+from ..core import Value
 from .frames import BackwardTrace, Edge, derivative_text
 from .graph import Graph, collect, display_name, fmt_data, fmt_number, hang, readable
 

@@ -27,8 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..autodiff import last_backward_root
-from ..value import Value
+from ..core import Value, last_backward_root
 from .dot import edge_lines, paren, sum_text
 from .frames import BackwardTrace, Edge, derivative_text, trace_backward
 from .graph import Graph, display_name, fmt_data, hang

@@ -1,14 +1,14 @@
 """Backward frames: one record per node the engine visits, in the engine's own order.
 
 This module owns recording a backward pass for the drawings. It does not compute
-gradients itself: it runs :func:`tinygrad_edu.autodiff.run_backward` with an
+gradients itself: it runs :func:`tinygrad_edu.core.backward.run_backward` with an
 ``observer`` and ``store=False`` (so no ``.grad`` changes) and keeps what the engine
 reports — the node, its complete upstream gradient, and the contribution it sends to
 each input. The local derivative of each edge is read from the op table (its text in
 ``Op.derivatives`` and, for elementwise ops, its value: the VJP with an upstream of ones).
 :func:`derivative_text` names the text's operands by the actual inputs, when drawn.
 
-Imports: ``autodiff``, ``ops`` (through ``Value.op``) and ``viz.graph``. Must not
+Imports: ``core`` (the engine, and the op table through ``Value.op``) and ``viz.graph``. Must not
 import graphviz or the DOT builder.
 """
 
@@ -20,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autodiff
-from ..value import Value
+from ..core import Value, run_backward
 from .graph import Graph, collect, display_name, fmt_data
 
 __all__ = ["Edge", "Frame", "BackwardTrace", "trace_backward", "backward_frames",
@@ -197,7 +196,7 @@ def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
         trace.visit[k] = len(trace.frames)
         trace.frames.append(Frame(len(trace.frames), k, g, tuple(edges)))
 
-    autodiff.run_backward((loss,), (gradient,), store=False, observer=observe)
+    run_backward((loss,), (gradient,), store=False, observer=observe)
     return trace
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..value import Value
+from ..core import Value
 
 __all__ = ["Graph", "collect", "display_name", "readable", "fmt_number", "fmt_data", "hang",
            "MINUS", "NAME_LIMIT"]

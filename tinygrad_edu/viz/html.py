@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..value import Value
+from ..core import Value
 from .dot import DEFAULT_MAX_NODES
 from .explain import explain
 from .frames import BackwardTrace, trace_backward

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ..check import numerical_grad
-from ..value import Value, apply, set_grad_enabled
+from ..core import Value, apply, set_grad_enabled
 from .dot import DEFAULT_MAX_NODES, assemble, forward_statements, frame_statements
 from .frames import BackwardTrace, trace_backward
 from .graph import Graph

@@ -6,93 +6,43 @@ op and its inputs. That is the whole graph: inputs point to nothing downstream a
 closure points back at its output, so a graph is freed by reference counting as soon
 as the last Value of it goes away.
 
-Arithmetic on Values calls :func:`apply` with an entry of the op table. Numbers and
-arrays mixed into an op are constants. Composite operations (mean, softmax, clip, …)
-are methods here built from table entries; ``tinygrad_edu.functional`` offers all of
-them as free functions.
+Arithmetic on Values calls :func:`apply` (the forward step: run the op's kernel, make
+the node) with a row of the op table. Numbers and arrays mixed into an op are
+constants. Composite operations (mean, softmax, clip, …) are methods here built from
+table rows; :mod:`.functional` offers all of them as free functions.
 
-Imports: ``ops`` only. ``backward`` lives in ``autodiff`` and is imported when called.
+``v.backward()`` runs the engine (:func:`.backward.run_backward`), which imports this
+module; it is imported when first called.
+
+Imports: ``errors``, ``op``, ``ops``, ``context``, ``anomaly``.
 """
 
 from __future__ import annotations
 
-import importlib
-import itertools
-import linecache
 import math
-import os
-import sys
-import threading
 import warnings
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
 
 from . import ops
-from .ops import Op, ShapeError, shape_of
+from .anomaly import check_forward
+from .context import (
+    CONTEXT,
+    next_version,
+    note_change,
+    note_hook_change,
+    set_last_root,
+)
+from .errors import ShapeError, TraceWarning
+from .op import Op, register_graph, shape_of
 
-__all__ = ["Value", "apply", "is_grad_enabled", "is_tracing", "set_grad_enabled", "as_data",
-           "ShapeError", "TraceWarning", "ChangedInputError", "next_version", "last_change",
-           "holds_values", "stack", "warn_if_tracing", "describe", "AnomalyError",
-           "set_anomaly_enabled", "is_anomaly_enabled", "origin_of", "set_recorder"]
+__all__ = ["Value", "apply", "as_data", "holds_values", "stack", "describe",
+           "warn_if_tracing", "upstream_for"]
 
 Data = float | np.ndarray
 Operand = Union["Value", float, int, np.ndarray, Sequence[Any]]
-
-
-class _GradMode(threading.local):
-    enabled = True
-    #: While :func:`tinygrad_edu.tracing.trace` records a function: the list every new
-    #: node is appended to (per thread, so other threads' graphs stay out of it).
-    tape: list | None = None
-    #: Inside :func:`tinygrad_edu.detect_anomaly`: every op checks its result.
-    anomaly = False
-    #: ``tape is not None or anomaly``: one look instead of two on every new node.
-    watched = False
-
-
-_GRAD_MODE = _GradMode()
-
-
-class TraceWarning(UserWarning):
-    """Something in a traced function will not change from call to call."""
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops record the graph in this thread (``no_grad`` turns it off).
-
-    >>> is_grad_enabled()
-    True
-    """
-    return _GRAD_MODE.enabled
-
-
-def is_tracing() -> bool:
-    """Whether :func:`tinygrad_edu.trace` is recording a function in this thread.
-
-    Code that reads a Value's ``.data`` to decide something (an index, a branch) can
-    ask: such decisions are frozen into the recording.
-
-    >>> is_tracing()
-    False
-    """
-    return _GRAD_MODE.tape is not None
-
-
-def set_grad_enabled(enabled: bool) -> bool:
-    """Turn graph recording on or off for this thread; returns the previous setting.
-
-    >>> previous = set_grad_enabled(False)
-    >>> (Value(1.0) * 2).requires_grad
-    False
-    >>> set_grad_enabled(previous)
-    False
-    """
-    previous = _GRAD_MODE.enabled
-    _GRAD_MODE.enabled = bool(enabled)
-    return previous
 
 
 _F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
@@ -138,133 +88,11 @@ def as_data(x: Any, where: str = "Value", copy: bool = False) -> Data:
     return arr.copy() if copy else arr
 
 
-class AnomalyError(FloatingPointError):
-    """Inside :func:`tinygrad_edu.detect_anomaly`, an op's result (forward) or gradient
-    (backward) was nan or inf; the message names the op and the line that made it."""
-
-
-def set_anomaly_enabled(enabled: bool) -> bool:
-    """Turn anomaly checks on or off for this thread; returns the previous setting.
-
-    ``detect_anomaly()`` is the usual way in. While on, every op checks that its result
-    is finite and notes the line of user code that made it, for the backward's errors.
-
-    >>> set_anomaly_enabled(False)
-    False
-    """
-    previous = _GRAD_MODE.anomaly
-    _GRAD_MODE.anomaly = bool(enabled)
-    _GRAD_MODE.watched = _GRAD_MODE.anomaly or _GRAD_MODE.tape is not None
-    return previous
-
-
-def set_recorder(tape: list | None) -> list | None:
-    """Append every new node to ``tape`` in this thread (None: stop); returns the
-    previous recorder. :func:`tinygrad_edu.trace` records a function's graph with it.
-
-    >>> made = []
-    >>> previous = set_recorder(made)
-    >>> y = Value(1.0) * 2
-    >>> set_recorder(previous) is made, made[0] is y
-    (True, True)
-    """
-    previous = _GRAD_MODE.tape
-    _GRAD_MODE.tape = tape
-    _GRAD_MODE.watched = _GRAD_MODE.anomaly or tape is not None
-    return previous
-
-
-def is_anomaly_enabled() -> bool:
-    """Whether :func:`set_anomaly_enabled` (``detect_anomaly()``) is on in this thread.
-
-    >>> is_anomaly_enabled()
-    False
-    """
-    return _GRAD_MODE.anomaly
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-#: id(node) -> (weak reference, where user code made it); filled in anomaly mode only.
-_ORIGINS: dict[int, tuple[weakref.ref, str]] = {}
-
-
-def _user_line() -> str:
-    """``file:line in function: code`` of the innermost caller outside this package."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    if frame is None:
-        return "an unknown line"
-    code = frame.f_code
-    text = linecache.getline(code.co_filename, frame.f_lineno).strip()
-    return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}" + (f": {text}" if text else "")
-
-
-def origin_of(node: Value) -> str | None:
-    """Where user code made ``node``, if it was made inside ``detect_anomaly()``.
-
-    >>> origin_of(Value(1.0) * 2) is None
-    True
-    """
-    entry = _ORIGINS.get(id(node))
-    return entry[1] if entry is not None and entry[0]() is node else None
-
-
 def _leaf(data: Data, requires_grad: bool, name: str | None, grad: Data | None) -> Value:
     """A leaf rebuilt by pickle or ``copy.deepcopy``."""
     v = Value(data, requires_grad, name)
     v.grad = grad
     return v
-
-
-def _check_result(op: Op, datas: list, out: Data, node: Value) -> None:
-    """Anomaly mode's forward check: note where the node was made; refuse nan and inf."""
-    where = _user_line()
-    key = id(node)
-    _ORIGINS[key] = (weakref.ref(node, lambda _ref: _ORIGINS.pop(key, None)), where)
-    with np.errstate(invalid="ignore"):
-        finite = np.isfinite(out)
-    if not np.all(finite):
-        bad = int(np.size(finite) - np.count_nonzero(finite))
-        shapes = ", ".join(str(shape_of(d)) for d in datas)
-        raise AnomalyError(
-            f"{op.name}: the forward result is not finite ({bad} of {np.size(finite)} "
-            f"element(s) nan or inf; input shapes {shapes}), made at {where}")
-
-
-class ChangedInputError(RuntimeError):
-    """A graph's input changed after the forward pass used it: backward would compute the
-    gradient from the new data, so it refuses (PyTorch's version counter does the same)."""
-
-
-# One rising counter numbers two kinds of event: every change of a Value's data through
-# the API (written on the Value as ``_version``) and the making of every node (its
-# ``_stamp``). An input whose version is above a node's stamp changed after the node used
-# it. And as every node is made after its inputs, sorting nodes by stamp is a
-# topological order (the backward pass's). One counter, not one per Value: a node then
-# needs one stamp, not a version per input.
-_versions = itertools.count(1)
-
-
-#: A new number from the counter: later than every version and stamp so far (the
-#: counter's own method: no Python frame, as it runs for every node made).
-next_version = _versions.__next__
-
-#: The version of the latest change of any Value's data (0: none yet).
-_last_change = 0
-
-
-def last_change() -> int:
-    """The version of the latest change of any Value's data, in any thread.
-
-    >>> w = Value(1.0)
-    >>> y = w * 2
-    >>> w.data = 3.0                 # a change after y used w
-    >>> w._version > y._stamp, last_change() == w._version
-    (True, True)
-    """
-    return _last_change
 
 
 _SEQUENCES = (list, tuple)
@@ -303,12 +131,6 @@ def stack(values: Sequence[Any], axis: int = 0) -> Value:
     return apply(ops.CONCATENATE, tuple(expanded), {"axis": a})
 
 
-#: Counts every hook registered or removed: a traced tape looks for hooks on its nodes
-#: again only when this has changed (looking on every backward pass cost more than the
-#: pass itself).
-hook_changes = 0
-
-
 class _HookHandle:
     """Returned by :meth:`Value.register_hook`; ``remove()`` takes the hook off."""
 
@@ -318,10 +140,9 @@ class _HookHandle:
         self._hooks, self._fn = hooks, fn
 
     def remove(self) -> None:
-        global hook_changes
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
-            hook_changes += 1
+            note_hook_change()
 
 
 class Value:
@@ -335,7 +156,7 @@ class Value:
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
-                 "_hooks", "_version", "_stamp", "__weakref__")
+                 "_hooks", "_program", "_version", "_stamp", "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None):
         self._data: Data = as_data(data, "Value", copy=True)
@@ -347,7 +168,8 @@ class Value:
         self._params: dict | None = None
         self._hooks: list | None = None
         self._version = 0  # see next_version(): when the data last changed
-        self._stamp = next(_versions)  # when it was made (see next_version)
+        self._program = None  # for an output of trace(): a weak reference to its program
+        self._stamp = next_version()  # when it was made (see context.py)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -362,12 +184,11 @@ class Value:
 
     @data.setter
     def data(self, value: Any) -> None:
-        global _last_change
         if type(value) is not float and not (type(value) is np.ndarray and value.ndim
                                              and (value.dtype is _F64 or value.dtype is _F32)):
             value = as_data(value, "data")
         self._data = value
-        _last_change = self._version = next(_versions)
+        self._version = note_change()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -479,7 +300,7 @@ class Value:
         # NumPy converts a Value to an array where no protocol applies: np.asarray(v), and
         # Values inside a list given to NumPy. A Value that needs a gradient would lose it
         # there, silently, so (as PyTorch's .numpy()) only constants convert.
-        if self.requires_grad and _GRAD_MODE.enabled:
+        if self.requires_grad and CONTEXT.grad_enabled:
             raise TypeError(
                 "a Value that requires grad cannot become a NumPy array: its gradient would "
                 "be lost. Use v.data or v.numpy() for a constant copy; for a list of Values "
@@ -517,16 +338,36 @@ class Value:
         If ``fn`` returns something other than None, that replaces the gradient (it is
         what the node stores and what flows on to its inputs).
         """
-        global hook_changes
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        hook_changes += 1
+        note_hook_change()
         return _HookHandle(self._hooks, fn)
 
     def backward(self, gradient: Any = None) -> None:
-        """Backpropagate from this Value; see :func:`tinygrad_edu.autodiff.backward`."""
-        _autodiff().backward(self, gradient)
+        """Backpropagate from this Value: every node reached gets ``.grad``.
+
+        Intermediate nodes get this pass's gradient (fresh); leaves add it to what they
+        had (``zero_grad()`` clears). For a non-scalar Value pass ``gradient`` (same
+        shape). The engine is :func:`~tinygrad_edu.core.backward.run_backward`.
+
+        >>> x = Value([1.0, 2.0])
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        array([2., 4.])
+        """
+        from .backward import run_backward  # the engine imports this module
+        upstream = upstream_for(self, gradient, "backward")
+        if not self.requires_grad:
+            raise ValueError(
+                "backward: this Value does not depend on any Value with requires_grad=True "
+                "(was it computed under no_grad, or from constants only?)")
+        program = self._program() if self._program is not None else None
+        if program is not None:  # an output of trace(): its program runs the pass
+            program.backward(self, upstream)
+        else:
+            run_backward((self,), (upstream,))
+        set_last_root(self)
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""
@@ -725,23 +566,14 @@ class Value:
         return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(int(s) for s in shape)})
 
 
-_AUTODIFF = f"{__package__}.autodiff"
-
-
-def _autodiff():
-    """The autodiff module (it imports this one, so it is looked up when first needed;
-    an ``import`` statement here would run the import machinery on every backward)."""
-    return sys.modules.get(_AUTODIFF) or importlib.import_module(_AUTODIFF)
-
-
-_NUMPY_PROTOCOL = f"{__package__}.numpy_protocol"
-
 #: ufunc -> op, read from the table (each entry names its ufunc).
 _UFUNC_OPS = {op.ufunc: op for op in ops.OPS.values() if op.ufunc is not None}
 
 
 def _numpy_protocol():
-    return sys.modules.get(_NUMPY_PROTOCOL) or importlib.import_module(_NUMPY_PROTOCOL)
+    """The module that answers NumPy functions on Values (it imports this one)."""
+    from . import numpy_protocol
+    return numpy_protocol
 
 
 def _axis_params(axis: Any, keepdims: bool) -> dict:
@@ -794,24 +626,16 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
                                    else i for i in inputs), params)
         else:
             datas.append(as_data(x, op.name))
-    try:
-        out = op.forward(*datas, **params) if params else op.forward(*datas)
-    except (ValueError, IndexError, TypeError) as error:
-        params = params or {}
-        if op.check is not None:
-            op.check(*datas, **params)
-        shapes = ", ".join(str(shape_of(d)) for d in datas)
-        raise ShapeError(f"{op.name}: {error} (input shapes {shapes})") from error
-    if type(out) is not float:
-        out = _normalize(out)
+    out = op.run(datas, params)
     v = _new_value(Value)
     v._data = out
     v.grad = None
     v.name = None
     v._hooks = None
+    v._program = None
     v._version = 0
-    v._stamp = next(_versions)
-    if _GRAD_MODE.enabled:
+    v._stamp = next_version()
+    if CONTEXT.grad_enabled:
         v.requires_grad = requires
         v._op = op
         v._inputs = inputs
@@ -821,29 +645,51 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
         v._op = None
         v._inputs = ()
         v._params = None
-    if _GRAD_MODE.watched:
-        if _GRAD_MODE.tape is not None:
-            _GRAD_MODE.tape.append(v)
-        if _GRAD_MODE.anomaly:
-            _check_result(op, datas, out, v)
+    if CONTEXT.watched:
+        if CONTEXT.recorder is not None:
+            CONTEXT.recorder.append(v)
+        if CONTEXT.anomaly:
+            check_forward(op, datas, out, v)
     return v
+
+
+def upstream_for(root: Value, gradient: Any, where: str) -> Any:
+    """The upstream gradient a backward pass from ``root`` starts with: 1 for a scalar,
+    else ``gradient``, checked (same shape) and copied in ``root``'s dtype.
+
+    >>> upstream_for(Value(2.0), None, "backward")
+    1.0
+    """
+    if gradient is None:
+        if root.shape != ():
+            raise ShapeError(
+                f"{where}: the output has shape {root.shape}; pass gradient= an array of that "
+                f"shape (or reduce first, e.g. loss.sum().{where}())")
+        return 1.0
+    g = as_data(gradient, where, copy=True)
+    if shape_of(g) != root.shape:
+        raise ShapeError(f"{where}: gradient has shape {shape_of(g)}, output has shape "
+                         f"{root.shape}")
+    if isinstance(g, np.ndarray) and g.dtype != root.dtype:
+        g = g.astype(root.dtype)
+    return g
 
 
 def _in_place(target: Value, op: Op, other: Operand, symbol: str) -> Value:
     """``target op= other``: see the in-place operators of :class:`Value`."""
     other_records = isinstance(other, Value) and other.requires_grad
-    if _GRAD_MODE.enabled and (target.requires_grad or other_records):
+    if CONTEXT.grad_enabled and (target.requires_grad or other_records):
         if target._op is None and target.requires_grad:
             raise RuntimeError(
                 f"{symbol} on {describe(target)}: a leaf Value that requires grad cannot change "
                 f"in place while the graph is recorded (it would become a graph node). "
                 f"Update it under no_grad() (with no_grad(): w {symbol} ...) or assign w.data")
         return apply(op, (target, other))
-    previous, _GRAD_MODE.enabled = _GRAD_MODE.enabled, False
+    previous, CONTEXT.grad_enabled = CONTEXT.grad_enabled, False
     try:
         result = apply(op, (target, other))._data
     finally:
-        _GRAD_MODE.enabled = previous
+        CONTEXT.grad_enabled = previous
     if shape_of(result) != target.shape:
         raise ShapeError(f"{symbol}: the result has shape {shape_of(result)} but "
                          f"{describe(target)} has shape {target.shape}; an in-place update "
@@ -905,7 +751,7 @@ def _compare(ufunc: np.ufunc, v: Value, other: Any) -> Any:
 def warn_if_tracing(what: str) -> None:
     # A comparison gives plain NumPy (not a Value), so `if x > 0:` or a where() mask
     # made from it is fixed at recording time, like a branch on `bool(x)`.
-    if _GRAD_MODE.tape is not None:
+    if CONTEXT.recorder is not None:
         warnings.warn(
             f"trace: Python {what} a Value's data while recording; every replay reuses "
             "what it gave now (make it an op, or do not trace this)",
@@ -915,16 +761,6 @@ def warn_if_tracing(what: str) -> None:
 _new_value = object.__new__  # Value has no __new__ of its own; skip the lookup
 
 
-def _normalize(out: Any) -> Data:
-    if isinstance(out, np.ndarray):
-        if out.ndim == 0:
-            return float(out)
-        if out.dtype not in _FLOAT_DTYPES:  # dtype instances: cheaper to compare than types
-            return out.astype(np.float64)
-        return out
-    return float(out)
-
-
-# Let VJP rules in the op table call ops on Values (for gradients of gradients).
-Op.graph_apply = staticmethod(apply)
-Op.graph_type = Value
+# Calling a table row with a Value among its inputs records a node: that is how the VJP
+# rules build a graph of their own (gradients of gradients).
+register_graph(Value, apply)

@@ -2,7 +2,7 @@
 
 Arguments may be Values, numbers or arrays (numbers and arrays are constants). The
 functions add no math of their own: primitives go to the op table through
-:func:`tinygrad_edu.value.apply`, composites to the Value methods built from them.
+:func:`tinygrad_edu.core.value.apply`, composites to the Value methods built from them.
 
 >>> from tinygrad_edu import Value, functional as F
 >>> F.sigmoid(Value(0.0)).data

@@ -1,0 +1,450 @@
+"""The forward computations of the op table on raw data, and the checks that explain bad
+input: NumPy only, no Values, no table entries.
+
+Scalars are Python floats here, arrays are float ndarrays. ``math`` on a float is
+several times faster than NumPy on a 0-d array, so elementwise kernels take the float
+path first; where ``math`` raises and NumPy returns inf or nan (``exp(1000)``,
+``log(0)``), the float goes through NumPy so that scalars and arrays agree exactly.
+The fast paths for the small arrays of the articles' networks are measured in
+``docs/guides/speed.md``.
+
+Imports: ``errors``, ``op`` (``shape_of``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexShapeError, ShapeError
+from .op import shape_of
+
+# ----------------------------------------------------------------- plumbing
+
+
+def float_or_array(math_fn: Callable[[float], float], np_fn: Callable[..., Any]):
+    """A kernel that uses ``math`` on floats (fast) and NumPy on arrays.
+
+    >>> exp = float_or_array(math.exp, np.exp)
+    >>> exp(0.0), exp(1000.0)          # math.exp(1000.0) would raise OverflowError
+    (1.0, inf)
+    """
+
+    def kernel(x):
+        if type(x) is float:
+            try:
+                return math_fn(x)
+            except (OverflowError, ValueError):
+                with np.errstate(all="ignore"):
+                    return float(np_fn(np.float64(x)))
+        return np_fn(x)
+
+    return kernel
+
+
+def as_result(x: Any) -> Any:
+    """0-d results become Python floats, everything else stays an ndarray.
+
+    >>> as_result(np.float64(2.0)), as_result(np.ones(2))
+    (2.0, array([1., 1.]))
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, np.ndarray):
+        return float(x) if x.ndim == 0 else x
+    return float(x)
+
+
+def normalize_axis(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """``axis`` as sorted non-negative axes; an axis the shape lacks is a ShapeError (a 0-d
+    value has no axis 0, as in NumPy).
+
+    >>> normalize_axis(-1, 3), normalize_axis(None, 2)
+    ((2,), (0, 1))
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ShapeError(f"axis {a} is out of bounds for an input with {ndim} dimensions")
+        out.append(int(a) % ndim)
+    return tuple(sorted(set(out)))
+
+
+def inverse_axes(axes: Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """The permutation that undoes ``axes`` (transpose's VJP).
+
+    >>> inverse_axes((1, 2, 0), 3)
+    (2, 0, 1)
+    """
+    if axes is None:
+        return None
+    # argsort inverts a permutation only of non-negative axes: (-1, 0) is (1, 0).
+    return tuple(int(i) for i in np.argsort([a % max(ndim, 1) for a in axes]))
+
+
+# ----------------------------------------------------------------- elementwise
+
+exp = float_or_array(math.exp, np.exp)
+log = float_or_array(math.log, np.log)
+sqrt = float_or_array(math.sqrt, np.sqrt)
+tanh = float_or_array(math.tanh, np.tanh)
+sin = float_or_array(math.sin, np.sin)
+cos = float_or_array(math.cos, np.cos)
+absolute = float_or_array(abs, np.abs)
+
+_min_of = np.minimum.reduce
+#: For x above these, e^−x is finite (it overflows near −709.8 in float64, −88.7 in float32).
+_EXP_NEG_FINITE_ABOVE = {np.dtype(np.float64): -700.0, np.dtype(np.float32): -87.0}
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e^−x), finite and accurate for any x (float or array)."""
+    if type(x) is float:
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    # 1/(1 + e^−x) is accurate to a few ulp everywhere; its one flaw is that e^−x
+    # overflows (to inf, giving the right limit 0, but with a warning) below about −709
+    # (−88 in float32). Only then take the branch-free form, which costs 7 NumPy calls
+    # instead of 4.
+    if type(x) is np.ndarray and x.ndim and \
+            _min_of(x, axis=None, initial=np.inf) > _EXP_NEG_FINITE_ABOVE.get(x.dtype, -87.0):
+        e = np.exp(-x)
+        e += 1.0
+        return np.reciprocal(e, out=e)
+    e = np.exp(-np.abs(x))
+    # 1/(1+e) for x ≥ 0 and e/(1+e) below, with one division for both branches.
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def softplus(x):
+    """log(1 + e^x) as max(x, 0) + log1p(e^−|x|): never overflows."""
+    if type(x) is float:
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def log_sigmoid(x):
+    """log σ(x) = −softplus(−x)."""
+    return -softplus(-x)
+
+
+def power(x, y):
+    """x ** y; a negative base with a fractional exponent is nan (not complex)."""
+    if type(x) is float and type(y) is float:
+        try:
+            r = x**y
+        except (OverflowError, ZeroDivisionError):
+            with np.errstate(all="ignore"):
+                return float(np.power(np.float64(x), y))
+        return math.nan if isinstance(r, complex) else r
+    if type(y) is float and isinstance(x, np.ndarray):
+        # The common square and its derivative's x ** 1.0 need no error-state context
+        # (which costs more than the power itself on small arrays).
+        if y == 2.0:
+            return x * x
+        if y == 1.0:
+            return x.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.power(x, y)
+
+
+def divide(x, y):
+    """x / y; dividing a float by 0.0 gives inf or nan, as NumPy does (Python raises)."""
+    if type(x) is float and type(y) is float:
+        try:
+            return x / y
+        except ZeroDivisionError:
+            with np.errstate(all="ignore"):
+                return float(np.float64(x) / y)
+    return x / y
+
+
+# The float paths propagate NaN exactly as NumPy's maximum and minimum do: a comparison
+# with NaN is false both ways, so a diverged scalar model shows nan, not a finite loss.
+def maximum(x, y):
+    """Elementwise max(x, y); NaN if either is NaN."""
+    if type(x) is float and type(y) is float:
+        if x > y:
+            return x
+        return y if y >= x else x + y  # x + y: NaN when either is
+    return np.maximum(x, y)
+
+
+def minimum(x, y):
+    """Elementwise min(x, y); NaN if either is NaN."""
+    if type(x) is float and type(y) is float:
+        if x < y:
+            return x
+        return y if y <= x else x + y
+    return np.minimum(x, y)
+
+
+def relu(x):
+    """max(x, 0); NaN stays NaN."""
+    if type(x) is float:
+        return x if x > 0.0 or x != x else 0.0  # x != x: NaN
+    return np.maximum(x, 0)
+
+
+# ----------------------------------------------------------------- reductions
+# They call the ufunc's ``reduce`` directly: it is what np.sum and np.max run, minus
+# ~1.3 µs of Python dispatch per call.
+
+
+def total(x, axis=None, keepdims=False):
+    """Σ x over ``axis`` (all axes by default)."""
+    if type(x) is float:
+        normalize_axis(axis, 0)  # a 0-d value has no axis 0: an int axis raises
+        return x
+    return as_result(np.add.reduce(x, axis=axis, keepdims=keepdims))
+
+
+def largest(x, axis=None, keepdims=False):
+    """max x over ``axis`` (all axes by default)."""
+    if type(x) is float:
+        normalize_axis(axis, 0)
+        return x
+    return as_result(np.maximum.reduce(x, axis=axis, keepdims=keepdims))
+
+
+def shifted(x, axis, *, mask_infinite: bool):
+    """The shift ``m`` (the maximum along ``axis``, kept), ``x − m`` and ``log Σ e^(x − m)``:
+    the softmax family's shifted form. Subtracting the maximum first keeps every exponent
+    ≤ 0 (no overflow) and keeps the result exact for huge logits: ``x − logsumexp(x)``
+    would round logsumexp at the logits' magnitude (float32 logits near 1e4 lose three
+    digits). ``mask_infinite`` shifts an infinite maximum by 0 instead (logsumexp's
+    choice, which keeps its inf and −inf; log_softmax keeps inf − inf = nan, as PyTorch).
+    """
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    if mask_infinite:
+        finite = np.isfinite(m)
+        if not finite.all():
+            m = np.where(finite, m, 0.0)
+    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
+        moved = x - m
+        log_total = np.log(np.add.reduce(np.exp(moved), axis=axis, keepdims=True))
+    return m, moved, log_total
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log Σ e^x over ``axis``, in the shifted form."""
+    if type(x) is float:
+        normalize_axis(axis, 0)
+        return x
+    m, _, log_total = shifted(x, axis, mask_infinite=True)
+    out = log_total + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    return as_result(out)
+
+
+def softmax_of_logsumexp(x, axis):
+    """e^(x − logsumexp(x)), the gradient of logsumexp, in the shifted form (PyTorch's
+    values at infinities: a row [inf, 0.5] gives [nan, 0])."""
+    _, moved, log_total = shifted(x, axis, mask_infinite=True)
+    with np.errstate(invalid="ignore"):
+        return np.exp(moved - log_total)
+
+
+def log_softmax(x, axis=-1):
+    """x − logsumexp(x) along ``axis``, in the shifted form."""
+    if type(x) is float:
+        normalize_axis(axis, 0)
+        return 0.0
+    _, moved, log_total = shifted(x, axis, mask_infinite=False)
+    with np.errstate(invalid="ignore"):
+        return moved - log_total
+
+
+# ----------------------------------------------------------------- structure
+
+
+def matmul(x, y):
+    """x @ y (1-d, 2-d and batched)."""
+    r = np.matmul(x, y)
+    return r if type(r) is np.ndarray and r.ndim else float(r)  # as_result, inlined
+
+
+def reshape(x, shape):
+    """The same data in a new shape."""
+    return as_result(np.asarray(x).reshape(shape))  # the method: np.reshape adds dispatch
+
+
+def transpose(x, axes=None):
+    """Axes permuted (reversed by default)."""
+    if type(x) is float:
+        return x
+    return np.transpose(x, axes)
+
+
+def broadcast_to(x, shape):
+    """x repeated along new or size-1 axes."""
+    if type(x) is float and tuple(shape) == ():
+        return x  # a scalar "broadcast" to (): keep the float (NumPy would give 0-d)
+    return np.broadcast_to(x, shape)
+
+
+def getitem(x, index):
+    """x[index]: basic and integer-array indexing."""
+    if type(x) is float:
+        raise ShapeError("getitem: cannot index a 0-d value")
+    return as_result(x[index])
+
+
+def index_add(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index``: the adjoint of indexing."""
+    dtype = g.dtype if isinstance(g, np.ndarray) else np.float64
+    z = np.zeros(shape, dtype=dtype)
+    np.add.at(z, index, g)
+    return as_result(z)
+
+
+def concatenate(*xs, axis=0):
+    """The arrays joined along ``axis``."""
+    return np.concatenate(xs, axis=axis)
+
+
+def where(x, y, cond):
+    """x where ``cond`` holds, else y."""
+    return as_result(np.where(cond, x, y))
+
+
+# ----------------------------------------------------------------- checks
+# Called only when a kernel has raised, to say what was wrong in the op's own words.
+
+
+def check_broadcast(name: str) -> Callable[..., None]:
+    """A check that the inputs broadcast together (elementwise binary ops)."""
+
+    def check(*inputs, **_):
+        try:
+            np.broadcast_shapes(*(shape_of(x) for x in inputs))
+        except ValueError:
+            shapes = " and ".join(str(shape_of(x)) for x in inputs)
+            raise ShapeError(f"{name}: cannot broadcast shapes {shapes}") from None
+
+    return check
+
+
+def check_reduce(name: str) -> Callable[..., None]:
+    """A check that the reduced axes exist."""
+
+    def check(x, axis=None, keepdims=False):
+        if axis is not None:
+            try:
+                normalize_axis(axis, len(shape_of(x)))
+            except ShapeError as e:
+                raise ShapeError(f"{name}: {e} (input shape {shape_of(x)})") from None
+
+    return check
+
+
+def check_matmul(x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if not xs or not ys:
+        raise ShapeError(f"matmul: cannot multiply shapes {xs} and {ys} (0-d operand; use *)")
+    k_x = xs[-1]
+    k_y = ys[0] if len(ys) == 1 else ys[-2]
+    if k_x != k_y:
+        raise ShapeError(f"matmul: cannot multiply shapes {xs} and {ys}")
+    if len(xs) > 2 or len(ys) > 2:
+        try:
+            np.broadcast_shapes(xs[:-2], ys[:-2])
+        except ValueError:
+            raise ShapeError(f"matmul: batch dimensions of {xs} and {ys} differ") from None
+
+
+def check_reshape(x, shape):
+    n = math.prod(shape_of(x))
+    try:
+        if -1 in tuple(shape):
+            rest = math.prod(s for s in shape if s != -1)
+            ok = rest > 0 and n % rest == 0
+        else:
+            ok = math.prod(shape) == n
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"reshape: cannot reshape shape {shape_of(x)} into {tuple(shape)}")
+
+
+def check_transpose(x, axes=None):
+    n = len(shape_of(x))
+    if axes is not None and sorted(int(a) % max(n, 1) for a in axes) != list(range(n)):
+        raise ShapeError(f"transpose: axes {tuple(axes)} do not match shape {shape_of(x)}")
+
+
+def check_broadcast_to(x, shape):
+    try:
+        ok = np.broadcast_shapes(shape_of(x), tuple(shape)) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {shape_of(x)} to {tuple(shape)}")
+
+
+def check_getitem(x, index):
+    if type(x) is float:
+        raise ShapeError(f"getitem: cannot index shape () with {index!r}")
+    try:
+        np.empty(shape_of(x), dtype=np.bool_)[index]
+    except IndexError as e:
+        raise IndexShapeError(f"getitem: index {index!r} invalid for shape {shape_of(x)}: {e}") \
+            from None
+
+
+def check_concatenate(*xs, axis=0):
+    shapes = [shape_of(x) for x in xs]
+    if not xs or any(len(s) == 0 for s in shapes):
+        raise ShapeError(f"concatenate: needs one or more arrays of ndim >= 1, got shapes {shapes}")
+    nd = len(shapes[0])
+    if any(len(s) != nd for s in shapes) or not -nd <= axis < nd:
+        raise ShapeError(f"concatenate: shapes {shapes} do not fit along axis {axis}")
+    a = axis % nd
+    if any(s[:a] + s[a + 1 :] != shapes[0][:a] + shapes[0][a + 1 :] for s in shapes):
+        raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}")
+
+
+def check_where(x, y, cond):
+    try:
+        np.broadcast_shapes(np.shape(cond), shape_of(x), shape_of(y))
+    except ValueError:
+        raise ShapeError(
+            f"where: cannot broadcast condition {np.shape(cond)} "
+            f"with {shape_of(x)} and {shape_of(y)}"
+        ) from None
+
+
+# ----------------------------------------------------------------- kink distances
+# How far inputs are from a kink, for checkers telling a kink from a bug.
+
+
+def max_gap(x, axis=None, keepdims=False):
+    """Smallest difference between the largest and second-largest reduced element."""
+    x = np.asarray(x, dtype=float)
+    axes = normalize_axis(axis, x.ndim)
+    kept = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+    grouped = np.moveaxis(x, axes, tuple(range(-len(axes), 0))).reshape(kept + (-1,))
+    if grouped.shape[-1] < 2:
+        return math.inf
+    ordered = np.sort(grouped, axis=-1)
+    return float(np.min(ordered[..., -1] - ordered[..., -2]))
+
+
+def zero_gap(x, **_):
+    """Distance to 0 (relu's and abs's kink)."""
+    return float(np.min(np.abs(x))) if np.size(x) else math.inf
+
+
+def tie_gap(x, y, **_):
+    """Distance between x and y (maximum's and minimum's kink)."""
+    d = np.abs(np.subtract(x, y))
+    return float(np.min(d)) if np.size(d) else math.inf

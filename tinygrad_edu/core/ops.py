@@ -1,0 +1,267 @@
+"""The op table: every primitive of tinygrad_edu, declared once, one row each.
+
+A row says, for one primitive (see :class:`~tinygrad_edu.core.op.Op`):
+
+* ``forward`` — the computation on raw data (a kernel in :mod:`.kernels`);
+* ``vjps`` — for each input, the vector-Jacobian product: ``vjp(g, out, *inputs,
+  **params)`` is what that input receives from the upstream gradient ``g``. Short rules
+  are written right here; longer ones are in :mod:`.rules`;
+* ``derivatives`` — the same local derivative in words, for people: edge labels,
+  ``explain()`` and the docs read it;
+* ``domain`` — where the op is smooth (the property tests draw from it; the gradient
+  checker asks it how far inputs are from a kink); ``check`` explains bad input;
+  ``ufunc`` is the NumPy function the op is (``np.exp(value)`` dispatches here).
+
+Everything else reads this table: the engine, ``trace()``, the checker, the drawings,
+the property tests, the docs' op page. Adding an op is adding a row.
+
+Rule for composites: an operation is a row only when it is a primitive, or when speed
+or numerical stability demands its own derivative (sigmoid, softplus, logsumexp,
+log_softmax). Everything else (mean, softmax, clip, stack, the losses) is built from
+rows (:mod:`.functional`, :class:`~tinygrad_edu.core.value.Value`'s methods).
+
+Imports: ``op``, ``kernels``, ``rules``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels as k
+from . import rules
+from .errors import IndexShapeError, ShapeError
+from .op import Domain, Op, PerInput, shape_of
+from .rules import unbroadcast
+
+# The table, and the names a row is made of (so `from tinygrad_edu.core.ops import Op`).
+__all__ = ["OPS", "op_named", "Op", "Domain", "PerInput", "ShapeError", "IndexShapeError",
+           "shape_of", "unbroadcast"]
+
+ANY = Domain()
+POSITIVE = Domain(ranges=((0.1, 5.0),), singular="x ≤ 0")
+PAIR = Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)))
+data_of, select = rules.data_of, rules.select
+
+# ------------------------------------------------------------------ arithmetic
+
+ADD = Op("add", doc="x + y", kind="binary", symbol="+", ufunc=np.add,
+         forward=lambda x, y: x + y,
+         vjps=(lambda g, out, x, y: g,
+               lambda g, out, x, y: g),
+         derivatives=("1", "1"),
+         domain=PAIR, check=k.check_broadcast("add"))
+
+SUB = Op("sub", doc="x − y", kind="binary", symbol="−", ufunc=np.subtract,
+         forward=lambda x, y: x - y,
+         vjps=(lambda g, out, x, y: g,
+               lambda g, out, x, y: -g),
+         derivatives=("1", "−1"),
+         domain=PAIR, check=k.check_broadcast("sub"))
+
+MUL = Op("mul", doc="x · y", kind="binary", symbol="×", ufunc=np.multiply,
+         forward=lambda x, y: x * y,
+         vjps=(lambda g, out, x, y: g * y,
+               lambda g, out, x, y: g * x),
+         derivatives=("y", "x"),
+         domain=PAIR, check=k.check_broadcast("mul"))
+
+DIV = Op("div", doc="x / y", kind="binary", symbol="÷", ufunc=np.true_divide,
+         forward=k.divide,
+         vjps=(lambda g, out, x, y: g / y,
+               lambda g, out, x, y: -g * out / y),
+         derivatives=("1/y", "−x/y²"),
+         domain=Domain(ranges=((-3.0, 3.0), (0.5, 3.0)), singular="y = 0"),
+         check=k.check_broadcast("div"))
+
+POW = Op("pow", doc="x ** y (x > 0 unless y is an integer constant)", kind="binary",
+         symbol="^", ufunc=np.power,
+         forward=k.power,
+         vjps=(rules.pow_x,
+               rules.pow_y),
+         derivatives=("y·x^(y−1)", "x^y·ln x"),
+         domain=Domain(ranges=((0.5, 2.0), (-2.0, 2.0)), singular="x ≤ 0 for non-integer y"),
+         check=k.check_broadcast("pow"))
+
+MAXIMUM = Op("maximum", doc="elementwise max(x, y)", kind="binary", smooth=False,
+             ufunc=np.maximum,
+             forward=k.maximum,
+             vjps=(lambda g, out, x, y: select(data_of(x) > data_of(y), g),
+                   lambda g, out, x, y: select(data_of(x) <= data_of(y), g)),
+             derivatives=("[x > y]", "[x ≤ y]"),
+             domain=Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
+                           kinks="x = y (ties go to y, the bound: maximum(x, 0) is relu)",
+                           kink_gap=k.tie_gap),
+             check=k.check_broadcast("maximum"))
+
+MINIMUM = Op("minimum", doc="elementwise min(x, y)", kind="binary", smooth=False,
+             ufunc=np.minimum,
+             forward=k.minimum,
+             vjps=(lambda g, out, x, y: select(data_of(x) < data_of(y), g),
+                   lambda g, out, x, y: select(data_of(x) >= data_of(y), g)),
+             derivatives=("[x < y]", "[x ≥ y]"),
+             domain=Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
+                           kinks="x = y (ties go to y, the bound, as for maximum)",
+                           kink_gap=k.tie_gap),
+             check=k.check_broadcast("minimum"))
+
+# ------------------------------------------------------------------ elementwise
+
+NEG = Op("neg", doc="−x", kind="unary", symbol="−", ufunc=np.negative,
+         forward=lambda x: -x,
+         vjps=(lambda g, out, x: -g,),
+         derivatives=("−1",), domain=ANY)
+
+EXP = Op("exp", doc="e^x", kind="unary", ufunc=np.exp,
+         forward=k.exp,
+         vjps=(lambda g, out, x: g * out,),
+         derivatives=("exp(x)",), domain=ANY)
+
+LOG = Op("log", doc="natural logarithm", kind="unary", ufunc=np.log,
+         forward=k.log,
+         vjps=(lambda g, out, x: g / x,),
+         derivatives=("1/x",), domain=POSITIVE)
+
+SQRT = Op("sqrt", doc="square root", kind="unary", ufunc=np.sqrt,
+          forward=k.sqrt,
+          vjps=(lambda g, out, x: g / (2.0 * out),),
+          derivatives=("1/(2√x)",), domain=POSITIVE)
+
+TANH = Op("tanh", doc="hyperbolic tangent", kind="unary", ufunc=np.tanh,
+          forward=k.tanh,
+          vjps=(lambda g, out, x: g * (1.0 - out * out),),
+          derivatives=("1 − tanh²(x)",), domain=ANY)
+
+SIGMOID = Op("sigmoid", doc="logistic σ(x) = 1/(1+e^−x), stable for large |x|", kind="unary",
+             symbol="σ",
+             forward=k.sigmoid,
+             vjps=(lambda g, out, x: g * out * (1.0 - out),),
+             derivatives=("σ(x)·(1−σ(x))",), domain=ANY)
+
+RELU = Op("relu", doc="max(x, 0)", kind="unary", smooth=False,
+          forward=k.relu,
+          vjps=(lambda g, out, x: select(data_of(x) > 0, g),),
+          derivatives=("[x > 0]",),
+          domain=Domain(kinks="x = 0 (subgradient 0)", kink_gap=k.zero_gap))
+
+ABS = Op("abs", doc="|x|", kind="unary", smooth=False, ufunc=np.absolute,
+         forward=k.absolute,
+         vjps=(rules.abs_rule,),
+         derivatives=("sign(x)",),
+         domain=Domain(kinks="x = 0 (subgradient 0)", kink_gap=k.zero_gap))
+
+SIN = Op("sin", doc="sine", kind="unary", ufunc=np.sin,
+         forward=k.sin,
+         vjps=(lambda g, out, x: g * COS(x),),
+         derivatives=("cos(x)",), domain=ANY)
+
+COS = Op("cos", doc="cosine", kind="unary", ufunc=np.cos,
+         forward=k.cos,
+         vjps=(lambda g, out, x: -g * SIN(x),),
+         derivatives=("−sin(x)",), domain=ANY)
+
+SOFTPLUS = Op("softplus", doc="log(1 + e^x), stable for large |x|", kind="unary",
+              forward=k.softplus,
+              vjps=(lambda g, out, x: g * SIGMOID(x),),
+              derivatives=("σ(x)",), domain=ANY)
+
+LOG_SIGMOID = Op("log_sigmoid", doc="log σ(x), stable for large |x|", kind="unary",
+                 forward=k.log_sigmoid,
+                 vjps=(lambda g, out, x: g * SIGMOID(-x),),
+                 derivatives=("σ(−x)",), domain=ANY)
+
+# ------------------------------------------------------------------ reductions
+
+SUM = Op("sum", doc="sum over axis (all axes by default)", kind="reduce", symbol="Σ",
+         forward=k.total,
+         vjps=(lambda g, out, x, axis=None, keepdims=False:
+               rules.expand_reduced(g, x, axis, keepdims),),
+         derivatives=("1",), domain=ANY, check=k.check_reduce("sum"))
+
+MAX = Op("max", doc="maximum over axis", kind="reduce", smooth=False,
+         forward=k.largest,
+         vjps=(rules.max_rule,),
+         derivatives=("[x = max]",),
+         domain=Domain(kinks="ties for the maximum (gradient shared equally)",
+                       kink_gap=k.max_gap),
+         check=k.check_reduce("max"))
+
+LOGSUMEXP = Op("logsumexp", doc="log Σ e^x over axis, stable for large |x|", kind="reduce",
+               forward=k.logsumexp,
+               vjps=(rules.logsumexp_rule,),
+               derivatives=("softmax(x)",), domain=ANY, check=k.check_reduce("logsumexp"))
+
+LOG_SOFTMAX = Op("log_softmax", doc="x − logsumexp(x) along axis, stable", kind="axis",
+                 forward=k.log_softmax,
+                 vjps=(lambda g, out, x, axis=-1:
+                       g - EXP(out) * SUM(g, axis=axis, keepdims=True),),
+                 derivatives=("δᵢⱼ − softmax(x)ⱼ",), domain=ANY,
+                 check=k.check_reduce("log_softmax"))
+
+# ------------------------------------------------------------------ matrices and shapes
+
+MATMUL = Op("matmul", doc="matrix product x @ y (1-d, 2-d and batched)", kind="matmul",
+            symbol="@", ufunc=np.matmul,
+            forward=k.matmul,
+            vjps=(rules.matmul_x,
+                  rules.matmul_y),
+            derivatives=("Yᵀ (on the right)", "Xᵀ (on the left)"),
+            domain=Domain(ranges=((-2.0, 2.0), (-2.0, 2.0))), check=k.check_matmul)
+
+RESHAPE = Op("reshape", doc="same data, new shape", kind="reshape",
+             forward=k.reshape,
+             vjps=(lambda g, out, x, shape: RESHAPE(g, shape=shape_of(x)),),
+             derivatives=("1 (reshaped)",), domain=ANY, check=k.check_reshape)
+
+TRANSPOSE = Op("transpose", doc="permute axes (reverse by default)", kind="transpose",
+               forward=k.transpose,
+               vjps=(lambda g, out, x, axes=None:
+                     TRANSPOSE(g, axes=k.inverse_axes(axes, len(shape_of(x)))),),
+               derivatives=("1 (axes permuted back)",), domain=ANY, check=k.check_transpose)
+
+BROADCAST_TO = Op("broadcast_to", doc="repeat along new or size-1 axes", kind="broadcast_to",
+                  forward=k.broadcast_to,
+                  vjps=(lambda g, out, x, shape: rules.unbroadcast(g, shape_of(x)),),
+                  derivatives=("1 (summed over broadcast axes)",), domain=ANY,
+                  check=k.check_broadcast_to)
+
+GETITEM = Op("getitem", doc="x[index] — basic and integer-array indexing", kind="getitem",
+             forward=k.getitem,
+             vjps=(lambda g, out, x, index: INDEX_ADD(g, shape=shape_of(x), index=index),),
+             derivatives=("1 at the selected elements",), domain=ANY, check=k.check_getitem)
+
+INDEX_ADD = Op("index_add", doc="zeros(shape) with x added at index (the adjoint of getitem)",
+               kind="index_add",
+               forward=k.index_add,
+               vjps=(lambda g, out, x, shape, index: GETITEM(g, index=index),),
+               derivatives=("1 at the selected elements",), domain=ANY)
+
+CONCATENATE = Op("concatenate", doc="join arrays along an axis", kind="concatenate",
+                 forward=k.concatenate,
+                 vjps=PerInput(rules.concatenate_rule),
+                 derivatives=("1 on its slice",), domain=ANY, check=k.check_concatenate)
+
+WHERE = Op("where", doc="elementwise choice: x where cond else y", kind="where",
+           forward=k.where,
+           vjps=(lambda g, out, x, y, cond: select(cond, g),
+                 lambda g, out, x, y, cond: select(~cond, g)),
+           derivatives=("[cond]", "[not cond]"), domain=PAIR, check=k.check_where)
+
+#: Every primitive, by name. Tests, docs, the graph labels and the checker read this.
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM,
+        NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, SOFTPLUS, LOG_SIGMOID,
+        SUM, MAX, LOGSUMEXP, LOG_SOFTMAX, MATMUL,
+        RESHAPE, TRANSPOSE, BROADCAST_TO, GETITEM, INDEX_ADD, CONCATENATE, WHERE,
+    )
+}
+
+
+def op_named(name: str) -> Op:
+    """The table entry called ``name``.
+
+    >>> op_named("mul").derivative(0)
+    'y'
+    """
+    return OPS[name]
