@@ -15,9 +15,9 @@ HEADER = """# The op table
 
 Every primitive of tinygrad_edu, generated from `tinygrad_edu.OPS` (the table in
 `tinygrad_edu/core/ops.py`) by `scripts/gen_op_table.py` — do not edit by hand. The
-*local derivative* column is the text the graph drawings put on edges; *test range* is where the property tests draw
-inputs (per input); *kinks* are points without a derivative, where the gradient
-checker reports a kink instead of a failure.
+*local derivative* column is the text the graph drawings put on edges; *test range* is
+where the property tests draw inputs (per input); *kinks* are points without a
+derivative, where the gradient checker reports a kink instead of a failure.
 
 | op | does | local derivative (per input) | test range | singular | kinks |
 |---|---|---|---|---|---|
