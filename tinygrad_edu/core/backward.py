@@ -33,7 +33,7 @@ import numpy as np
 from .anomaly import origin_of
 from .context import is_anomaly_enabled
 from .errors import AnomalyError
-from .steps import call_vjp, check_unchanged, run_hooks, store_leaf, sum_to_shape
+from .steps import call_vjp, changed, run_hooks, store_leaf, sum_to_shape
 from .value import Value
 
 __all__ = ["run_backward", "topological_order", "backward", "Observer"]
@@ -78,18 +78,31 @@ def run_backward(
             continue
         if node._hooks:
             g = run_hooks(node, g, create_graph)
-        if store:
-            _store(node, g, create_graph)
-        if node in wanted_nodes:
+        if store:  # leaves add this pass's gradient up, intermediates take it fresh
+            if create_graph:  # the data of the Values the rules made (an add's is shared)
+                g_data = g.data.copy() if type(g.data) is np.ndarray else g.data
+            else:
+                g_data = g
+            if node._op is None:
+                store_leaf(node, g_data)
+            else:
+                node.grad = g_data
+        if wanted_nodes and node in wanted_nodes:
             found[id(node)] = g
-        sent: list = []
+        sent = [] if observer is not None else None
         if node._op is not None:
-            check_unchanged(node)
+            stamp = node._stamp  # check_unchanged, merged into the loop over the inputs
+            if node._version > stamp:
+                changed(node, node)
             inputs = node._inputs
             args = inputs if create_graph else [x._data if type(x) is Value else x for x in inputs]
             out = node if create_graph else node._data
             for i, x in enumerate(inputs):
-                if type(x) is not Value or not x.requires_grad:
+                if type(x) is not Value:
+                    continue
+                if x._version > stamp:
+                    changed(node, x)
+                if not x.requires_grad:
                     continue
                 c = call_vjp(node, i, g, args, out)  # the op table's rule
                 if type(c) is not float or type(x._data) is not float:  # else already fit
@@ -100,7 +113,7 @@ def run_backward(
                     _check_finite(c, i, node)
                 previous = pending.get(x)
                 pending[x] = c if previous is None else previous + c
-                if observer is not None:
+                if sent is not None:
                     sent.append((i, x, c))
         if observer is not None:
             observer(node, g, sent)
@@ -135,16 +148,6 @@ def topological_order(roots: Value | Sequence[Value]) -> list[Value]:
                 see(x)
                 push(x)
     return sorted(seen, key=_made_at)
-
-
-def _store(node: Value, g: Any, graph: bool) -> None:
-    """This pass's gradient on ``node``: added up on a leaf, fresh on an intermediate."""
-    if graph:  # the data of Values the rules made (an add's is shared with its input's)
-        g = g.data.copy() if type(g.data) is np.ndarray else g.data
-    if node._op is None:
-        store_leaf(node, g)
-    else:
-        node.grad = g
 
 
 def _check_finite(c: Any, position: int, node: Value) -> None:

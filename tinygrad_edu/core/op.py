@@ -131,11 +131,16 @@ class Op:
         try:
             out = self.forward(*datas, **params) if params else self.forward(*datas)
         except (ValueError, IndexError, TypeError) as error:
-            if self.check is not None:
-                self.check(*datas, **(params or {}))  # says what is wrong, if it knows
-            shapes = ", ".join(str(shape_of(d)) for d in datas)
-            raise ShapeError(f"{self.name}: {error} (input shapes {shapes})") from error
+            self.reject(datas, params, error)
         return out if type(out) is float else normalize(out)
+
+    def reject(self, datas: Sequence[Any], params: dict | None, error: Exception) -> None:
+        """Raise the :class:`ShapeError` for inputs the kernel failed on: the op's check
+        says what is wrong when it knows, else the kernel's error with the shapes."""
+        if self.check is not None:
+            self.check(*datas, **(params or {}))
+        shapes = ", ".join(str(shape_of(d)) for d in datas)
+        raise ShapeError(f"{self.name}: {error} (input shapes {shapes})") from error
 
     def __call__(self, *inputs: Any, **params: Any) -> Any:
         """Apply the op to raw data, or record it when any input is a Value."""

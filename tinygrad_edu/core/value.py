@@ -36,7 +36,7 @@ from .context import (
     set_last_root,
 )
 from .errors import ShapeError, TraceWarning
-from .op import Op, register_graph, shape_of
+from .op import Op, normalize, register_graph, shape_of
 
 __all__ = ["Value", "apply", "as_data", "holds_values", "stack", "describe",
            "warn_if_tracing", "upstream_for"]
@@ -626,7 +626,14 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
                                    else i for i in inputs), params)
         else:
             datas.append(as_data(x, op.name))
-    out = op.run(datas, params)
+    # Op.run, inlined (it runs for every node of every graph): the kernel, then a
+    # ShapeError naming the op and the shapes if it fails, then the result normalised.
+    try:
+        out = op.forward(*datas, **params) if params else op.forward(*datas)
+    except (ValueError, IndexError, TypeError) as error:
+        op.reject(datas, params, error)
+    if type(out) is not float:
+        out = normalize(out)
     v = _new_value(Value)
     v._data = out
     v.grad = None
