@@ -18,7 +18,7 @@ MODULES = [
     "tinygrad_edu", "tinygrad_edu.core", "tinygrad_edu.core.functional", "tinygrad_edu.check",
     "tinygrad_edu.testing", "tinygrad_edu.nn", "tinygrad_edu.losses", "tinygrad_edu.optim",
     "tinygrad_edu.io", "tinygrad_edu.training", "tinygrad_edu.viz", "tinygrad_edu.manual",
-    "tinygrad_edu.cases", "tinygrad_edu.tracing", "tinygrad_edu.codegen",
+    "tinygrad_edu.cases", "tinygrad_edu.jit", "tinygrad_edu.jit.codegen",
 ]
 
 

@@ -21,7 +21,8 @@ from tinygrad_edu import OPS, Value, detect_anomaly, no_grad
 from tinygrad_edu.bench.article2 import LR, W_HIDDEN, W_OUTPUT, T, X
 from tinygrad_edu.check import numerical_grad
 from tinygrad_edu.core import AnomalyError, apply
-from tinygrad_edu.tracing import MAX_TAPES, TraceWarning, trace
+from tinygrad_edu.jit import TraceWarning, trace
+from tinygrad_edu.jit.traced import MAX_TAPES
 
 
 def _fresh(*arrays):
@@ -560,7 +561,7 @@ def test_an_output_this_pass_does_not_reach_has_no_stale_gradient():
 def test_tapes_past_the_code_size_limit_replay_as_data(monkeypatch):
     # Differential test against eager: the data loop (used for tapes too long to write
     # out as code) gives the same values and gradients, and no code is written.
-    import tinygrad_edu.tracing as trace_module
+    import tinygrad_edu.jit.program as trace_module
 
     monkeypatch.setattr(trace_module, "MAX_CODE_NODES", 3)
     w = Value(np.array([0.3, -0.2, 0.5]))

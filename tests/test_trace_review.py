@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 import pytest
-
 import tinygrad_edu.functional as F
+
 from tinygrad_edu import Value, grad, jacobian
 from tinygrad_edu.check import numerical_grad
-from tinygrad_edu.tracing import TraceWarning, trace
+from tinygrad_edu.jit import TraceWarning, trace
 
 
 def test_grad_with_respect_to_a_value_argument_is_not_zero():

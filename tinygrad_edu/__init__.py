@@ -16,7 +16,7 @@ optimizers, weights on disk, fit), ``articles`` (the seed articles' hand derivat
 import sys as _sys
 
 # Every product is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
-from . import check, core, io, losses, nn, optim, training, viz
+from . import check, core, io, jit, losses, nn, optim, training, viz
 from .core import (
     OPS,
     AnomalyError,
@@ -39,7 +39,7 @@ from .core import (
     value_and_grad,
 )
 from .io import load, save
-from .tracing import trace
+from .jit import trace
 from .training import fit
 
 __version__ = "0.1.0"
@@ -55,6 +55,6 @@ __all__ = [
 # The module paths of earlier versions (``from tinygrad_edu.ops import OPS``,
 # ``tinygrad_edu.autodiff.grad``) keep working: each names the module that now holds it.
 _MOVED = {"ops": core.ops, "value": core.value, "autodiff": core, "functional": functional,
-          "numpy_protocol": numpy_protocol}
+          "numpy_protocol": numpy_protocol, "tracing": jit, "codegen": jit.codegen}
 for _old, _module in _MOVED.items():
     _sys.modules.setdefault(f"{__name__}.{_old}", _module)

@@ -1,6 +1,6 @@
 """A recorded tape as straight-line Python: the code autograd ran, to read and to run.
 
-:class:`tinygrad_edu.tracing.Tape` writes its forward pass and its backward pass out as
+:class:`tinygrad_edu.jit.program.Tape` writes its forward pass and its backward pass out as
 Python source, one line per node and one per gradient contribution, and runs that code
 on later calls. Reading it is the point of this module as much as speed: the backward
 function is the hand derivation of the tutorials, written by the op table.
@@ -43,9 +43,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .core.op import normalize
-from .core.steps import sum_to_shape
-from .core.value import Value
+from ..core.op import normalize
+from ..core.steps import sum_to_shape
+from ..core.value import Value
 
 __all__ = ["forward_code", "backward_code"]
 
@@ -132,11 +132,12 @@ def _compile(lines: list[str], namespace: dict[str, Any], name: str) -> tuple[Ca
 
 
 def forward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Sequence[tuple],
-                 normalize: Sequence[bool]) -> tuple[Callable[[], None], str]:
-    """The forward pass: recompute every node from its inputs' current data, in order.
+                 normalizes: Sequence[bool]) -> tuple[Callable[[], None], str]:
+    """The forward pass: recompute every node from its inputs' current data, in order
+    (``Op.run``'s step, unrolled: the kernel, and ``normalize`` where it was needed).
 
     ``inputs[k]`` are node k's inputs as replay reads them (Values, converted
-    constants); ``normalize[k]`` says whether its op's raw result needs normalizing.
+    constants); ``normalizes[k]`` says whether its kernel's raw result needed normalizing.
     """
     names = _Names(nodes, externals)
     lines = ["def forward():", *_reads(names, externals)]
@@ -144,7 +145,7 @@ def forward_code(nodes: Sequence[Value], externals: Sequence[Value], inputs: Seq
         op = v._op
         call = (f"{names.function(op.name, op.forward)}("
                 f"{', '.join(names.arg(x) for x in inputs[k])}{names.params(v._params)})")
-        if normalize[k]:
+        if normalizes[k]:
             call = f"normalize({call})"
         lines.append(f"    v{k} = {call}")
         lines.append(f"    V{k}._data = v{k}" + (f"  # {v.name}" if v.name else ""))
