@@ -5,7 +5,7 @@ differences, for as long as you like; report the disagreements by kind.
 
 The same seed draws the same programs. Programs are spread evenly over the ops of the
 table (each program calls its op at least once). Every disagreement is either explained
-by a convention of ``tinygrad_edu.oracles.CONVENTIONS`` (counted by convention) or not.
+by a convention of ``tinygrad_edu.check.oracles.CONVENTIONS`` (counted by convention) or not.
 A program with unexplained disagreements is localized: each of its instructions is rerun
 alone on the engine's inputs with the reference's upstream gradient, and the program is
 counted under the op that disagrees alone and how (ours nan where the reference is
@@ -23,8 +23,8 @@ from collections import Counter
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from tinygrad_edu import OPS
-from tinygrad_edu.oracles import compare_program, localize
-from tinygrad_edu.testing import programs
+from tinygrad_edu.check.oracles import compare_program, localize
+from tinygrad_edu.check.strategies import programs
 
 
 def _kind_of(x: float) -> str:

@@ -1,7 +1,7 @@
 """Shared test settings: hypothesis profiles sized for a 2-core CI machine.
 
 ``ci`` (the default) is derandomized: a landing gate must not flake, and its strategies
-still cover the whole domain (tinygrad_edu.testing). ``thorough``
+still cover the whole domain (tinygrad_edu.check.strategies). ``thorough``
 (``HYPOTHESIS_PROFILE=thorough``, ``make test-thorough``) is randomized with ten times the
 examples; its seed is printed at the start and the end of the run, and
 ``HYPOTHESIS_SEED=<seed>`` replays it.

@@ -1,4 +1,4 @@
-"""Every kink, tie and edge convention of ``tinygrad_edu.oracles.CONVENTIONS`` is a test.
+"""Every kink, tie and edge convention of ``tinygrad_edu.check.oracles.CONVENTIONS`` is a test.
 
 The expected values are the table's (which mirrors docs/conventions.md); where the table
 says a reference agrees, the reference is checked too: HIPS autograd always (a test
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, grad
-from tinygrad_edu.oracles import CONVENTIONS, torch_available
+from tinygrad_edu.check.oracles import CONVENTIONS, torch_available
 
 SHARE = {"first": (1.0, 0.0), "second": (0.0, 1.0), "share": (0.5, 0.5)}
 

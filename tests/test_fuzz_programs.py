@@ -5,7 +5,7 @@ float32 arrays) whose values come from the whole domain: kinks and ties, zero an
 negative bases, tiny and huge magnitudes, ±inf and nan. Oracles:
 
 * HIPS autograd with the documented conventions at kinks, ties and edges
-  (``tinygrad_edu.oracles``): forward and gradient, always — it is a test dependency,
+  (``tinygrad_edu.check.oracles``): forward and gradient, always — it is a test dependency,
   so a missing install fails here instead of skipping;
 * float64 central differences wherever the program is smooth at the point;
 * HIPS autograd's and PyTorch's own rules (PyTorch when importable): a difference must
@@ -23,7 +23,7 @@ import pytest
 from hypothesis import Phase, given, settings
 
 from tinygrad_edu import OPS, Value, grad
-from tinygrad_edu.oracles import (
+from tinygrad_edu.check.oracles import (
     CONVENTIONS,
     KINK_CONVENTION,
     Const,
@@ -36,7 +36,7 @@ from tinygrad_edu.oracles import (
     torch_available,
     torch_ops,
 )
-from tinygrad_edu.testing import PROGRAM_KINDS, op_cases, programs
+from tinygrad_edu.check.strategies import PROGRAM_KINDS, op_cases, programs
 
 #: Programs per op of the table: 8 in CI (248 programs), 100 with the thorough profile.
 PROGRAMS_PER_OP = max(8, settings.default.max_examples // 5)

@@ -12,7 +12,7 @@ from hypothesis import given
 
 from tinygrad_edu import OPS, Value, grad, hessian
 from tinygrad_edu.check import GradcheckError, gradcheck
-from tinygrad_edu.testing import KINDS, op_cases
+from tinygrad_edu.check.strategies import KINDS, op_cases
 
 ALL_OPS = sorted(OPS)
 

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 
 from tinygrad_edu import OPS, Value, grad
-from tinygrad_edu.oracles import hips_ops
-from tinygrad_edu.testing import op_cases
+from tinygrad_edu.check.oracles import hips_ops
+from tinygrad_edu.check.strategies import op_cases
 
 SMOOTH_OPS = sorted(name for name, op in OPS.items() if op.smooth)
 

@@ -13,6 +13,9 @@ optimizers, weights on disk, fit), ``articles`` (the seed articles' hand derivat
 ``viz`` (graphs and backward frames), ``cli`` and ``bench``.
 """
 
+import importlib as _importlib
+import importlib.abc as _importlib_abc
+import importlib.util as _importlib_util
 import sys as _sys
 
 # Every product is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
@@ -50,11 +53,30 @@ __all__ = [
     "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
     "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
     "viz", "numpy_protocol", "save", "load", "fit", "trace", "TraceWarning", "__version__",
+    "core", "jit",
 ]
 
 # The module paths of earlier versions (``from tinygrad_edu.ops import OPS``,
-# ``tinygrad_edu.autodiff.grad``) keep working: each names the module that now holds it.
-_MOVED = {"ops": core.ops, "value": core.value, "autodiff": core, "functional": functional,
-          "numpy_protocol": numpy_protocol, "tracing": jit, "codegen": jit.codegen}
-for _old, _module in _MOVED.items():
-    _sys.modules.setdefault(f"{__name__}.{_old}", _module)
+# ``import tinygrad_edu.testing``) keep working: each is the module that now holds it,
+# imported only when asked for.
+_MOVED = {"ops": "core.ops", "value": "core.value", "autodiff": "core",
+          "functional": "core.functional", "numpy_protocol": "core.numpy_protocol",
+          "tracing": "jit", "codegen": "jit.codegen", "testing": "check.strategies",
+          "oracles": "check.oracles"}
+
+
+class _MovedModules(_importlib_abc.MetaPathFinder, _importlib_abc.Loader):
+    def find_spec(self, fullname, path=None, target=None):
+        package, _, old = fullname.rpartition(".")
+        if package != __name__ or old not in _MOVED:
+            return None
+        return _importlib_util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return _importlib.import_module(f"{__name__}.{_MOVED[spec.name.rpartition('.')[2]]}")
+
+    def exec_module(self, module):
+        pass
+
+
+_sys.meta_path.append(_MovedModules())

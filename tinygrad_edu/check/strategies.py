@@ -15,7 +15,8 @@ denominators, points at and next to kinks, ties, huge magnitudes, ±inf and nan.
 ...     assert gradcheck(case.function, case.inputs)
 >>> test_tanh()
 
-Requires ``hypothesis`` (the ``test`` extra). Imports: ``ops``, ``value``, ``check``.
+Requires ``hypothesis`` (the ``test`` extra). Imports: ``core``, ``check.gradcheck``,
+``check.oracles``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .check import gradcheck  # noqa: F401  (re-exported for the docstring example)
-from .core import OPS, Op, Value, apply
+from ..core import OPS, Op, Value, apply
+from .gradcheck import gradcheck  # noqa: F401  (re-exported for the docstring example)
 from .oracles import Const, Instruction, Program
 
 __all__ = ["OpCase", "op_cases", "shapes", "arrays_in", "KINK_MARGIN", "KINDS",

@@ -15,7 +15,7 @@ Three things live here, all test infrastructure (they need the ``test`` extra):
   / :func:`compare_program`, which run it on the engine and on the references and list
   every disagreement, each either explained by a convention or not.
 
-Imports: ``ops``, ``value``, ``autodiff``; ``autograd`` (HIPS) lazily; ``torch`` lazily.
+Imports: ``core``; ``autograd`` (HIPS) lazily; ``torch`` lazily.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import OPS, Value, apply, grad
+from ..core import OPS, Value, apply, grad
 
 __all__ = ["Convention", "CONVENTIONS", "KINK_CONVENTION", "Const", "Instruction", "Program",
            "run_program", "hips_ops", "torch_ops", "torch_available", "Disagreement",
