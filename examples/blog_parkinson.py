@@ -16,7 +16,7 @@ import warnings
 
 from tinygrad_edu import Value
 from tinygrad_edu.cases import naive_bce, sgd_step
-from tinygrad_edu.losses import bce_with_logits
+from tinygrad_edu.nn.losses import bce_with_logits
 
 
 def main(argv: list[str] | None = None) -> None:

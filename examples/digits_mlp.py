@@ -24,7 +24,7 @@ import numpy as np
 from tinygrad_edu import io, losses, nn, optim
 from tinygrad_edu.cases import nonnegative_int
 from tinygrad_edu.core import no_grad
-from tinygrad_edu.training import fit
+from tinygrad_edu.nn.training import fit
 
 FULL = {"hidden": 128, "epochs": 40, "batch_size": 32, "lr": 2e-3}
 SMOKE = {"hidden": 64, "epochs": 25, "batch_size": 32, "lr": 3e-3}

@@ -16,8 +16,9 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 MODULES = [
     "tinygrad_edu", "tinygrad_edu.core", "tinygrad_edu.core.functional", "tinygrad_edu.check",
-    "tinygrad_edu.check.strategies", "tinygrad_edu.nn", "tinygrad_edu.losses", "tinygrad_edu.optim",
-    "tinygrad_edu.io", "tinygrad_edu.training", "tinygrad_edu.viz", "tinygrad_edu.manual",
+    "tinygrad_edu.check.strategies", "tinygrad_edu.nn", "tinygrad_edu.nn.losses",
+    "tinygrad_edu.nn.optim", "tinygrad_edu.nn.weights", "tinygrad_edu.nn.training",
+    "tinygrad_edu.viz", "tinygrad_edu.manual",
     "tinygrad_edu.cases", "tinygrad_edu.jit", "tinygrad_edu.jit.codegen",
 ]
 

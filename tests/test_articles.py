@@ -37,7 +37,7 @@ from tinygrad_edu.cases import (
     two_layer_output,
 )
 from tinygrad_edu.check import compare
-from tinygrad_edu.losses import BCE_EPS, bce, bce_with_logits
+from tinygrad_edu.nn.losses import BCE_EPS, bce, bce_with_logits
 
 TOL = 1e-9  # issue 4: "float64; tolerance 1e-9 unless said"
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from tinygrad_edu import Value, no_grad
-from tinygrad_edu.optim import SGD
+from tinygrad_edu.nn.optim import SGD
 
 DATA = st.one_of(
     st.floats(-2.0, 2.0, allow_nan=False),

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import losses, nn, optim
-from tinygrad_edu.training import ProgressBar, evaluate, fit, plot_history
+from tinygrad_edu.nn.training import ProgressBar, evaluate, fit, plot_history
 
 ROOT = Path(__file__).resolve().parents[1]
 

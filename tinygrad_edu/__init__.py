@@ -19,7 +19,7 @@ import importlib.util as _importlib_util
 import sys as _sys
 
 # Every product is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
-from . import check, core, io, jit, losses, nn, optim, training, viz
+from . import check, core, jit, nn, viz
 from .core import (
     OPS,
     AnomalyError,
@@ -41,9 +41,11 @@ from .core import (
     numpy_protocol,
     value_and_grad,
 )
-from .io import load, save
 from .jit import trace
-from .training import fit
+from .nn import losses, optim, training
+from .nn import weights as io
+from .nn.training import fit
+from .nn.weights import load, save
 
 __version__ = "0.1.0"
 
@@ -62,7 +64,8 @@ __all__ = [
 _MOVED = {"ops": "core.ops", "value": "core.value", "autodiff": "core",
           "functional": "core.functional", "numpy_protocol": "core.numpy_protocol",
           "tracing": "jit", "codegen": "jit.codegen", "testing": "check.strategies",
-          "oracles": "check.oracles"}
+          "oracles": "check.oracles", "losses": "nn.losses", "optim": "nn.optim",
+          "io": "nn.weights", "training": "nn.training"}
 
 
 class _MovedModules(_importlib_abc.MetaPathFinder, _importlib_abc.Loader):

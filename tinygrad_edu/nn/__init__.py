@@ -1,4 +1,5 @@
-"""Neural-network building blocks: ``Module``, layers, activations, the scalar path.
+"""Building and training models: modules and layers, losses, optimizers, weights on
+disk, and the training loop.
 
 ``from tinygrad_edu import nn`` gives the tensor layers (``nn.Linear``, ``nn.MLP``,
 ``nn.Sequential``, ``nn.ReLU`` …) and, under ``nn.scalar``, the one-Value-per-weight
@@ -11,12 +12,13 @@
 (2, 3)
 
 Modules: ``module`` (Module, Sequential, activations), ``layers`` (Linear, MLP),
-``scalar`` (Neuron, Layer, MLP on scalar Values). Imports ``value`` only.
+``scalar`` (Neuron, Layer, MLP on scalar Values), ``losses``, ``optim`` (SGD, Adam),
+``weights`` (save and load, ``tg.io``), ``training`` (``fit``). Imports ``core`` only.
 """
 
-from . import scalar
+from . import losses, optim, scalar, training, weights
 from .layers import ACTIVATIONS, MLP, Linear
 from .module import Identity, Lambda, Module, ReLU, Sequential, Sigmoid, Tanh
 
 __all__ = ["Module", "Sequential", "Linear", "MLP", "Sigmoid", "Tanh", "ReLU", "Identity",
-           "Lambda", "ACTIVATIONS", "scalar"]
+           "Lambda", "ACTIVATIONS", "scalar", "losses", "optim", "weights", "training"]

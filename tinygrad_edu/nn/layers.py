@@ -25,7 +25,12 @@ ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "identity": Ident
                "none": Identity}
 
 
-def _default_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """A NumPy generator from a seed (or None: a fresh one), or the generator itself.
+
+    >>> int(as_generator(0).integers(10)) == int(as_generator(0).integers(10))
+    True
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
@@ -57,7 +62,7 @@ class Linear(Module):
             raise ValueError(f"Linear: sizes must be positive, got in_features={in_features}, "
                              f"out_features={out_features}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        gen = _default_rng(rng)
+        gen = as_generator(rng)
         bound = 1.0 / math.sqrt(self.in_features)
         w = gen.uniform(-bound, bound, (self.in_features, self.out_features)).astype(dtype)
         self.weight = Value(w, name="weight")
@@ -99,7 +104,7 @@ class MLP(Module):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output width, "
                              f"got {sizes}")
-        gen = _default_rng(rng)
+        gen = as_generator(rng)
         act = _activation(activation)
         layers: list[Module] = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):

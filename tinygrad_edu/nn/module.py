@@ -4,7 +4,7 @@ A Module is an ordinary Python object. Its parameters are the Values stored in i
 attributes (leaves with ``requires_grad=True``); its children are the Modules stored
 in its attributes, directly or inside lists and tuples. ``named_parameters()`` walks
 both, in attribute order, and names each parameter by its path: ``layers.0.weight``.
-Those names are what :mod:`tinygrad_edu.io` writes to disk.
+Those names are what :mod:`tinygrad_edu.nn.weights` (``tg.io``) writes to disk.
 
 This module also holds the parameter-free modules: ``Sequential`` and the activations.
 

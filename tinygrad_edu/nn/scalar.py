@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Value
-from .layers import _default_rng
+from .layers import as_generator
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP"]
@@ -49,7 +49,7 @@ class Neuron(Module):
 
     def __init__(self, n_inputs: int, activation: str | None = "relu",
                  rng: np.random.Generator | int | None = None):
-        gen = _default_rng(rng)
+        gen = as_generator(rng)
         self.w = [Value(float(u)) for u in gen.uniform(-1.0, 1.0, int(n_inputs))]
         self.b = Value(float(gen.uniform(-1.0, 1.0)))
         self.activation = activation
@@ -75,7 +75,7 @@ class Layer(Module):
         if int(n_inputs) < 1 or int(n_outputs) < 1:
             raise ValueError(f"Layer: sizes must be positive, got n_inputs={n_inputs}, "
                              f"n_outputs={n_outputs}")
-        gen = _default_rng(rng)
+        gen = as_generator(rng)
         self.neurons = [Neuron(n_inputs, activation, gen) for _ in range(int(n_outputs))]
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
@@ -103,7 +103,7 @@ class MLP(Module):
     def __init__(self, n_inputs: int, n_outputs: Sequence[int],
                  activation: str | None = "relu",
                  rng: np.random.Generator | int | None = None):
-        gen = _default_rng(rng)
+        gen = as_generator(rng)
         sizes = [int(n_inputs), *[int(n) for n in n_outputs]]
         last = len(sizes) - 2
         self.layers = [Layer(sizes[i], sizes[i + 1], activation if i < last else None, gen)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Value, is_tracing
+from ..core import Value, is_tracing
 
 __all__ = ["mse", "half_sse", "bce", "bce_with_logits", "cross_entropy", "hinge", "BCE_EPS"]
 

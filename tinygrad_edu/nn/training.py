@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .core import Value, no_grad
+from ..core import Value, no_grad
 
 __all__ = ["fit", "evaluate", "ProgressBar", "plot_history"]
 

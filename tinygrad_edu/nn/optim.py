@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Value, no_grad
+from ..core import Value, no_grad
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
