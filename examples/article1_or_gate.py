@@ -13,14 +13,15 @@ Three runs, 10,000 epochs each (lr 0.05, loss ½·Σ(o − t)², full batch):
 
 from __future__ import annotations
 
-from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import (
-    example_run_length,
+from tinygrad_edu import Value
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.cases import (
     gradient_descent,
     perceptron_loss,
     perceptron_output,
     print_predictions,
 )
+from tinygrad_edu.cli.args import example_run_length
 
 X, T = manual.OR_X, manual.OR_T
 

@@ -9,13 +9,10 @@ After training, the largest weight is on loss of smell, the symptom that predict
 
 from __future__ import annotations
 
-from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import (
-    example_run_length,
-    gradient_descent,
-    perceptron_loss,
-    perceptron_output,
-)
+from tinygrad_edu import Value
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.cases import gradient_descent, perceptron_loss, perceptron_output
+from tinygrad_edu.cli.args import example_run_length
 
 SYMPTOMS = ("loss of smell", "weight loss", "runny nose", "body pain")
 

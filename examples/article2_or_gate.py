@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import time
 
-from tinygrad_edu import Value, manual, no_grad
-from tinygrad_edu.cases import example_run_length, print_predictions
+from tinygrad_edu import Value, no_grad
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.cases import print_predictions
+from tinygrad_edu.cli.args import example_run_length
 
 X, T = manual.OR_X, manual.OR_T  # the OR gate's four inputs and targets
 LR = 0.05

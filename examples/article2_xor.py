@@ -9,8 +9,9 @@ cannot learn it; four hidden units can, and every prediction ends on the right s
 
 from __future__ import annotations
 
-from tinygrad_edu import manual
-from tinygrad_edu.cases import example_run_length, get_case, gradient_descent, two_layer_output
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.cases import get_case, gradient_descent, two_layer_output
+from tinygrad_edu.cli.args import example_run_length
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,7 @@ import argparse
 import warnings
 
 from tinygrad_edu import Value
-from tinygrad_edu.cases import naive_bce, sgd_step
+from tinygrad_edu.articles.cases import naive_bce, sgd_step
 from tinygrad_edu.nn.losses import bce_with_logits
 
 

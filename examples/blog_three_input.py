@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import blog_loss, example_run_length, gradient_descent
+from tinygrad_edu import Value
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.cases import blog_loss, gradient_descent
+from tinygrad_edu.cli.args import example_run_length
 
 
 def main(argv: list[str] | None = None) -> None:

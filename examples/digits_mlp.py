@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from tinygrad_edu import io, losses, nn, optim
-from tinygrad_edu.cases import nonnegative_int
+from tinygrad_edu.cli.args import nonnegative_int
 from tinygrad_edu.core import no_grad
 from tinygrad_edu.nn.training import fit
 

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from tinygrad_edu import losses, nn, optim
-from tinygrad_edu.cases import nonnegative_int, positive_int
+from tinygrad_edu.cli.args import nonnegative_int, positive_int
 from tinygrad_edu.core import no_grad
 
 

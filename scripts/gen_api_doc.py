@@ -18,8 +18,8 @@ MODULES = [
     "tinygrad_edu", "tinygrad_edu.core", "tinygrad_edu.core.functional", "tinygrad_edu.check",
     "tinygrad_edu.check.strategies", "tinygrad_edu.nn", "tinygrad_edu.nn.losses",
     "tinygrad_edu.nn.optim", "tinygrad_edu.nn.weights", "tinygrad_edu.nn.training",
-    "tinygrad_edu.viz", "tinygrad_edu.manual",
-    "tinygrad_edu.cases", "tinygrad_edu.jit", "tinygrad_edu.jit.codegen",
+    "tinygrad_edu.viz", "tinygrad_edu.articles.manual",
+    "tinygrad_edu.articles.cases", "tinygrad_edu.jit", "tinygrad_edu.jit.codegen",
 ]
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 # Run from a checkout without installing: the repository root holds the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tinygrad_edu.articles.graphs import article1_loss  # noqa: E402
 from tinygrad_edu.viz import draw_frame, trace_backward  # noqa: E402
-from tinygrad_edu.viz.articles import article1_loss  # noqa: E402
 from tinygrad_edu.viz.render import to_svg  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img" / "backward_frame.svg"

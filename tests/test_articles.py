@@ -23,8 +23,9 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, manual
-from tinygrad_edu.cases import (
+from tinygrad_edu import Value
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.cases import (
     ARTICLE2_W_H,
     ARTICLE2_W_O,
     blog_loss,

@@ -64,7 +64,7 @@ def test_demo_prints_the_result_line_first_and_no_note_for_a_short_run(capsys):
 def test_demo_at_the_article_length_adds_a_short_note(capsys, monkeypatch):
     """The note appears for the article's run length only, and is three lines at most.
     (The length is shortened here; the full 200,000-iteration run is in test_articles.)"""
-    from tinygrad_edu.commands import demo
+    from tinygrad_edu.cli import demo
 
     monkeypatch.setattr(demo, "ARTICLE_ITERATIONS", 20)
     assert main(["demo", "--iterations", "20"]) == 0
@@ -81,8 +81,8 @@ def test_code_prints_one_line_per_node_and_per_gradient_edge(network, capsys):
     """``tinygrad-edu code`` prints valid Python with one forward line per op node and one
     backward line per (node, input needing a gradient) pair, counted here independently
     from the eager graph's topological order."""
+    from tinygrad_edu.articles.graphs import ARTICLES
     from tinygrad_edu.core import Value, topological_order
-    from tinygrad_edu.viz.articles import ARTICLES
 
     assert main(["code", network]) == 0
     out = capsys.readouterr().out

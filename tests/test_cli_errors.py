@@ -90,7 +90,7 @@ def _failing(error: BaseException):
 
 def _run_with(monkeypatch, error: BaseException) -> int:
     """Run ``tinygrad-edu code article1`` with its function replaced by one raising ``error``."""
-    from tinygrad_edu.commands import code
+    from tinygrad_edu.cli import code
 
     monkeypatch.setattr(code, "run", _failing(error))
     return main(["code", "article1"])

@@ -53,7 +53,7 @@ def test_readme_example_gives_article_one_hand_gradients(capsys):
 
     import numpy as np
 
-    from tinygrad_edu import manual
+    from tinygrad_edu.articles import manual
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     first_example = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
@@ -74,7 +74,7 @@ def test_speed_guide_example_trains_like_the_hand_derivation(capsys):
 
     import numpy as np
 
-    from tinygrad_edu import manual
+    from tinygrad_edu.articles import manual
     from tinygrad_edu.cli import main
 
     guide = (ROOT / "docs" / "guides" / "speed.md").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ Convention for everyone adding an example (also in examples/README.md):
 * a script whose optional dependencies are missing exits with status 0 after printing
   a line that starts with ``SKIP:`` (the test then reports it as skipped);
 * ``main(argv)`` builds its options with argparse, every option has help text, and
-  numbers are parsed with ``tinygrad_edu.cases.positive_int`` / ``nonnegative_int`` (a
+  numbers are parsed with ``tinygrad_edu.cli.args.positive_int`` / ``nonnegative_int`` (a
   bad one is argparse's usage error, exit status 2, before anything runs).
 
 This test discovers the scripts, so a new example is covered without editing it. It

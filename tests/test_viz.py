@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, manual
+from tinygrad_edu import Value
+from tinygrad_edu.articles import manual
+from tinygrad_edu.articles.graphs import article1_loss, article2_loss
 from tinygrad_edu.cli import main
 from tinygrad_edu.core import run_backward, topological_order
 from tinygrad_edu.viz import backward_frames, escape, explain, frame_dot, to_dot, trace_backward
-from tinygrad_edu.viz.articles import article1_loss, article2_loss
 from tinygrad_edu.viz.render import check_leaves
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -35,8 +35,8 @@ if shutil.which("dot") is None:
 
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory):
+    from tinygrad_edu.articles.graphs import article2_loss
     from tinygrad_edu.viz import backward_html
-    from tinygrad_edu.viz.articles import article2_loss
 
     return backward_html(article2_loss(), tmp_path_factory.mktemp("html") / "steps.html")
 
@@ -117,8 +117,8 @@ def _summary_gradients(text: str) -> dict[str, np.ndarray]:
 
 
 def test_stepper_at_phone_width(page_file):
-    from tinygrad_edu import manual
-    from tinygrad_edu.cases import ARTICLE2_W_H, ARTICLE2_W_O
+    from tinygrad_edu.articles import manual
+    from tinygrad_edu.articles.cases import ARTICLE2_W_H, ARTICLE2_W_O
 
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tinygrad_edu import Value
+from tinygrad_edu.articles.graphs import article1_loss, article2_loss
 from tinygrad_edu.cli import main
 from tinygrad_edu.viz import DotNotFoundError, draw, draw_frame, render_frames, to_dot
-from tinygrad_edu.viz.articles import article1_loss, article2_loss
 from tinygrad_edu.viz.render import to_svg
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,

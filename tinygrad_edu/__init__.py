@@ -19,7 +19,7 @@ import importlib.util as _importlib_util
 import sys as _sys
 
 # Every product is an attribute too: ``import tinygrad_edu as tg; tg.nn.MLP(...)`` works.
-from . import check, core, jit, nn, viz
+from . import articles, check, core, jit, nn, viz
 from .core import (
     OPS,
     AnomalyError,
@@ -55,7 +55,7 @@ __all__ = [
     "grad", "value_and_grad", "jacobian", "hessian", "no_grad", "enable_grad",
     "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
     "viz", "numpy_protocol", "save", "load", "fit", "trace", "TraceWarning", "__version__",
-    "core", "jit",
+    "core", "jit", "articles",
 ]
 
 # The module paths of earlier versions (``from tinygrad_edu.ops import OPS``,
@@ -65,7 +65,8 @@ _MOVED = {"ops": "core.ops", "value": "core.value", "autodiff": "core",
           "functional": "core.functional", "numpy_protocol": "core.numpy_protocol",
           "tracing": "jit", "codegen": "jit.codegen", "testing": "check.strategies",
           "oracles": "check.oracles", "losses": "nn.losses", "optim": "nn.optim",
-          "io": "nn.weights", "training": "nn.training"}
+          "io": "nn.weights", "training": "nn.training", "manual": "articles.manual",
+          "cases": "articles.cases", "commands": "cli"}
 
 
 class _MovedModules(_importlib_abc.MetaPathFinder, _importlib_abc.Loader):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core import Value, no_grad
-from ..tracing import trace
+from ..jit import trace
 from .harness import Goal, Report, compare, rss_bytes
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

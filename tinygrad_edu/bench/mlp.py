@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import nn
 from ..core import Value, no_grad
-from ..tracing import trace
+from ..jit import trace
 from .harness import Goal, Report, compare
 
 ALPHA = 1e-4  # L2 weight of micrograd's demo loss

@@ -19,7 +19,7 @@ __all__ = ["register", "run"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``code`` subcommand."""
-    from ..viz.articles import ARTICLES
+    from ..articles.graphs import ARTICLES
 
     parser = subparsers.add_parser(
         "code", help="print the Python the engine runs for an article's network",
@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``code``; returns the exit code."""
-    from ..tracing import trace
-    from ..viz.articles import ARTICLES
+    from ..articles.graphs import ARTICLES
+    from ..jit import trace
 
     loss_fn = trace(ARTICLES[args.network])
     loss_fn().backward()  # records, and writes the backward code

@@ -2,19 +2,19 @@
 
 This module owns building article I's perceptron and article II's 2-3-1 network on the
 OR gate, with the articles' starting weights (article II's from
-:mod:`tinygrad_edu.cases`, which the training runs use too) and the data from
-:mod:`tinygrad_edu.manual`. It returns the loss; nothing is trained here.
+:mod:`tinygrad_edu.articles.cases`, which the training runs use too) and the data from
+:mod:`tinygrad_edu.articles.manual`. It returns the loss; nothing is trained here.
 
-Imports: ``value``, ``manual`` and ``cases`` (data only). Must not import the drawing modules.
+Imports: ``core``, ``articles.manual`` and ``articles.cases`` (data only); not the drawings.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import manual
-from ..cases import ARTICLE2_W_H, ARTICLE2_W_O
 from ..core import Value
+from . import manual
+from .cases import ARTICLE2_W_H, ARTICLE2_W_O
 
 __all__ = ["article1_loss", "article2_loss", "ARTICLES"]
 

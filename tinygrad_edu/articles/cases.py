@@ -1,6 +1,6 @@
 """The articles' worked cases on the autograd path: losses built from Values, and descent.
 
-``tinygrad_edu.manual`` writes every gradient of the three seed articles out by hand;
+``tinygrad_edu.articles.manual`` writes every gradient of the three seed articles out by hand;
 this module builds the same losses from Values and lets ``backward()`` find the
 gradients. The examples, the ``tinygrad-edu compare`` and ``demo`` commands and
 ``tests/test_articles.py`` all use these functions, so the autograd side of each case
@@ -21,7 +21,6 @@ Imports: ``value``, ``losses``, ``manual`` (data, hand gradients). Must not impo
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,15 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Value
+from ..nn.losses import half_sse
 from . import manual
-from .core import Value
-from .losses import half_sse
 
 __all__ = [
     "perceptron_loss", "perceptron_output", "two_layer_loss", "two_layer_output",
     "naive_bce", "sgd_step", "gradient_descent", "Descent", "Case",
     "get_case", "CASE_NAMES", "PERCEPTRON_CASES", "blog_loss", "ARTICLE2_W_H", "ARTICLE2_W_O",
-    "example_run_length", "print_predictions", "positive_int", "nonnegative_int",
+    "print_predictions",
 ]
 
 ARTICLE2_W_H = ((0.1, 0.2, 0.3), (0.4, 0.5, 0.6))
@@ -296,70 +295,6 @@ def get_case(name: str, *, as_published: bool = False) -> Case:
     xor_W_h, xor_W_o = manual.xor_initial_weights(0)
     return _two_layer_case(name, "Article II: XOR, 2-4-1 net (seed 0)", manual.XOR_X,
                            manual.XOR_T, xor_W_h, xor_W_o)
-
-
-# ------------------------------------------------------- the example scripts' command line
-
-
-def positive_int(text: str) -> int:
-    """An ``argparse`` type: a whole number of at least 1 (epochs, iterations, digits).
-
-    A bad value becomes argparse's one-line usage error (exit status 2), before anything
-    runs.
-
-    >>> positive_int("200_000")
-    200000
-    >>> positive_int("0")
-    Traceback (most recent call last):
-    argparse.ArgumentTypeError: must be at least 1, got 0
-    """
-    return _int_at_least(text, 1)
-
-
-def nonnegative_int(text: str) -> int:
-    """An ``argparse`` type: a whole number of at least 0 (random seeds).
-
-    >>> nonnegative_int("0")
-    0
-    >>> nonnegative_int("-1")
-    Traceback (most recent call last):
-    argparse.ArgumentTypeError: must be at least 0, got -1
-    """
-    return _int_at_least(text, 0)
-
-
-def _int_at_least(text: str, low: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < low:
-        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-    return value
-
-
-def example_run_length(
-    doc: str, argv: list[str] | None, *, flag: str, default: int, smoke: int
-) -> int:
-    """Parse an example's ``--FLAG N`` and ``--smoke`` options; return how long to train.
-
-    Every training script in ``examples/`` takes the same two options (``--smoke`` is the
-    fast run ``tests/test_examples.py`` uses), so they are declared once, here. ``doc`` is
-    the script's module docstring; its first line becomes the ``--help`` description.
-    ``flag`` names the length, e.g. ``"epochs"`` or ``"iterations"``; it must be at
-    least 1 (``--epochs 0`` is a usage error, exit status 2).
-
-    >>> example_run_length("Demo.", ["--epochs", "5"], flag="epochs", default=100, smoke=2)
-    5
-    >>> example_run_length("Demo.", ["--smoke"], flag="epochs", default=100, smoke=2)
-    2
-    """
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument(f"--{flag}", type=positive_int, default=default, metavar="N",
-                        help=f"how many {flag} to train (default: {default:,})")
-    parser.add_argument("--smoke", action="store_true", help=f"fast run ({smoke} {flag})")
-    args = parser.parse_args(argv)
-    return smoke if args.smoke else getattr(args, flag)
 
 
 def print_predictions(X: np.ndarray, out: Value) -> None:

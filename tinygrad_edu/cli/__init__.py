@@ -1,9 +1,10 @@
 """The ``tinygrad-edu`` command.
 
-Subcommands live in ``tinygrad_edu/commands/``: each module there defines
-``register(subparsers)``, which adds its parser and sets ``func`` to the function that
-runs it (returning an exit code). This file only discovers and dispatches them, so a
-new subcommand is a new module and nothing else.
+Each subcommand is a module of this package (``demo``, ``compare``, ``graph``, ``code``,
+``bench``) defining ``register(subparsers)``, which adds its parser and sets ``func`` to
+the function that runs it (returning an exit code). This module only discovers and
+dispatches them, so a new subcommand is a new module and nothing else; ``args`` holds
+what they share.
 
 No traceback reaches a user: a usage mistake, a file that cannot be written, or any
 error of tinygrad_edu's own types is one line, ``tinygrad-edu: error: ...``, and exit
@@ -25,8 +26,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import __version__, commands
-from .commands import CommandError
+from .. import __version__
+from .args import CommandError
 
 __all__ = ["build_parser", "main", "OneLineErrorParser", "DEBUG_VARIABLE"]
 
@@ -47,7 +48,8 @@ class OneLineErrorParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand found in ``tinygrad_edu.commands``."""
+    """The argument parser with every subcommand: each module of this package that
+    defines ``register(subparsers)``."""
     parser = OneLineErrorParser(
         prog="tinygrad-edu",
         description="Autograd for learning, teaching and checking backpropagation.",
@@ -56,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        help="what to do (COMMAND --help for its options)")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(subparsers)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(subparsers)
     return parser
 
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cases import CASE_NAMES, PERCEPTRON_CASES, get_case
+from ..articles.cases import CASE_NAMES, PERCEPTRON_CASES, get_case
 from ..check import compare
-from . import CommandError
+from .args import CommandError
 
 __all__ = ["register", "run", "load_derivation", "Derivation", "EXAMPLE_FILE"]
 
@@ -134,7 +134,7 @@ def load_derivation(path: str) -> Derivation:
 
     >>> load_derivation("no/such/file.py")
     Traceback (most recent call last):
-    tinygrad_edu.commands.CommandError: compare: no/such/file.py: no such file
+    tinygrad_edu.cli.args.CommandError: compare: no/such/file.py: no such file
     """
     if not Path(path).is_file():
         raise CommandError(f"compare: {path}: no such file")

@@ -14,14 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import manual
-from ..cases import (
-    get_case,
-    gradient_descent,
-    positive_int,
-    print_predictions,
-    two_layer_output,
-)
+from ..articles import manual
+from ..articles.cases import get_case, gradient_descent, print_predictions, two_layer_output
+from .args import positive_int
 
 ARTICLE_ITERATIONS = 200_000
 ARTICLE_LAST_LOSS = 0.000265015854894

@@ -18,8 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cases import positive_int
-from . import CommandError
+from .args import CommandError, positive_int
 
 __all__ = ["register", "run", "output_format"]
 
@@ -42,7 +41,7 @@ def output_format(text: str) -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``graph`` subcommand."""
-    from ..viz.articles import ARTICLES
+    from ..articles.graphs import ARTICLES
 
     parser = subparsers.add_parser(
         "graph", help="draw an article's computation graph (forward or backward frames)",
@@ -116,8 +115,8 @@ def _check_output_file(option: str, path: str) -> None:
 
 
 def _draw_backward(args: argparse.Namespace) -> int:
+    from ..articles.graphs import ARTICLES
     from ..viz import backward_html, render_frames
-    from ..viz.articles import ARTICLES
     from ..viz.frames import trace_backward
 
     loss = ARTICLES[args.network]()
@@ -133,8 +132,8 @@ def _draw_backward(args: argparse.Namespace) -> int:
 
 
 def _draw_forward(args: argparse.Namespace) -> int:
+    from ..articles.graphs import ARTICLES
     from ..viz import draw
-    from ..viz.articles import ARTICLES
     from ..viz.render import render_bytes
 
     fmt = args.format or ("svg" if args.out else "dot")
