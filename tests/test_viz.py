@@ -673,3 +673,16 @@ def test_check_overlay_shows_the_gradient_it_checked():
         assert_4_digits(field(found[name], "grad"), expected[name]["grad"])
         assert any(line.startswith("✓ matches central differences") for line in found[name])
     assert "grad None" not in text.split("v4 [")[0]  # not on w, b or the nodes before z
+
+
+def test_frames_use_the_engines_step_at_a_singular_point():
+    # issue 13: the drawings' copy of the backward step lacked the engine's fallback, so
+    # backward_frames(Value(0.0).log()) raised ZeroDivisionError while .backward() gave
+    # inf. d/dx log x = 1/x = inf at 0, in both.
+    x = Value(0.0)
+    y = x.log()
+    frames = backward_frames(y)
+    (edge,) = frames[0].edges
+    assert edge.local == np.inf and edge.contribution == np.inf
+    y.backward()
+    assert x.grad == np.inf

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..core import Value, run_backward
+from ..core.steps import call_vjp
+from ..core.value import upstream_for
 from .graph import Graph, collect, display_name, fmt_data
 
 __all__ = ["Edge", "Frame", "BackwardTrace", "trace_backward", "backward_frames",
@@ -93,12 +95,11 @@ def local_derivative(node: Value, position: int) -> Any:
     x = node.inputs[position]
     x_shape = x.shape if type(x) is Value else np.shape(x)
     args = tuple(a.data if type(a) is Value else a for a in node.inputs)
-    params = node.params
-    if node.shape == () and x_shape == ():
-        return float(np.sum(op.vjps[position](1.0, node.data, *args, **params)))
+    if node.shape == () and x_shape == ():  # the engine's step, with upstream 1
+        return float(np.sum(call_vjp(node, position, 1.0, args, node.data)))
     if op.kind in ("unary", "binary") and tuple(x_shape) == node.shape:
         ones = np.ones(node.shape, dtype=np.float64)
-        return np.asarray(op.vjps[position](ones, node.data, *args, **params), dtype=np.float64)
+        return np.asarray(call_vjp(node, position, ones, args, node.data), dtype=np.float64)
     return None
 
 
@@ -168,16 +169,7 @@ def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
     if not loss.requires_grad:
         raise ValueError("trace_backward: the output does not depend on any Value with "
                          "requires_grad=True, so there is no backward pass to draw")
-    if gradient is None:
-        if loss.shape != ():
-            raise ValueError(f"trace_backward: the output has shape {loss.shape}; pass "
-                             "gradient= an array of that shape")
-        gradient = 1.0
-    elif np.shape(gradient) != loss.shape:
-        raise ValueError(f"trace_backward: gradient has shape {np.shape(gradient)}, "
-                         f"the output has shape {loss.shape}")
-    else:
-        gradient = gradient if loss.shape == () else np.array(gradient, dtype=loss.dtype)
+    gradient = upstream_for(loss, gradient, "trace_backward")  # as backward() checks it
     graph = collect(loss)
     trace = BackwardTrace(graph, [])
 
