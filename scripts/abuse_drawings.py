@@ -1,6 +1,6 @@
 """Full-size runs of the drawings under abuse (issue 12, items 7-9): time and size.
 
-Builds scalar chains (alternating ``v * 1.0001`` and ``sin``, as tests/test_viz.py does)
+Builds scalar chains (alternating ``v * 1.0001`` and ``sin``, as tests/viz/test_viz.py does)
 and measures:
 
 * ``explain(x, loss)`` for the chain's input: seconds and characters of text;
@@ -16,7 +16,7 @@ Usage::
     .venv/bin/python scripts/abuse_drawings.py --explain 10000 100000 --html 199 4001
 
 Sizes are node counts (the chain's input included). Nothing here is part of the test
-suite: the small versions of these checks are in tests/test_viz.py.
+suite: the small versions of these checks are in tests/viz/test_viz.py.
 """
 
 from __future__ import annotations

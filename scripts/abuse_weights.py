@@ -9,7 +9,7 @@ To measure another version of the package (say main before a change), put its tr
 first on the path: ``git archive main tinygrad_edu | tar -x -C /tmp/before`` and
 ``PYTHONPATH=/tmp/before .venv/bin/python scripts/abuse_weights.py``.
 
-What it does (tests/test_io_abuse.py checks the same rules in small versions):
+What it does (tests/nn/test_io_abuse.py checks the same rules in small versions):
 
 * **kills** -- a child saves a ``Linear(n, n)`` in a loop and is SIGKILLed at a random
   moment, ``--kills`` times; after every kill the destination must load; at the end one
@@ -96,7 +96,7 @@ def as_nobody(action: Callable[[], object]) -> str:
     returned, as text, or ``ExceptionType: message`` if it raised.
 
     A fork, not a new interpreter: ``nobody`` may not be able to reach the venv's python.
-    (tests/test_io_abuse.py uses this too.)
+    (tests/nn/test_io_abuse.py uses this too.)
     """
     entry = pwd.getpwnam("nobody")
     read_end, write_end = os.pipe()

@@ -1,6 +1,6 @@
 """Write docs/api.md, the API reference, from the package's docstrings and signatures.
 
-Run ``python scripts/gen_api_doc.py``; ``tests/test_docs.py`` fails when the committed
+Run ``python scripts/gen_api_doc.py``; ``tests/docs/test_docs.py`` fails when the committed
 page differs from what this renders, so the reference cannot drift from the code.
 """
 

@@ -1,6 +1,6 @@
 """Write docs/ops.md from the op table (the table is the only source of truth).
 
-Run ``python scripts/gen_op_table.py``; ``tests/test_docs.py`` fails when the committed
+Run ``python scripts/gen_op_table.py``; ``tests/docs/test_docs.py`` fails when the committed
 page differs from what this prints, so the docs cannot drift from the code.
 """
 

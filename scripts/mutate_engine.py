@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The tests each mutant runs, most targeted first (the run stops at the first failure).
-TESTS = ["tests/test_conventions.py", "tests/test_second_derivatives.py",
-         "tests/test_gradcheck_kinks.py", "tests/test_state_machine.py", "tests/test_ops.py",
-         "tests/test_fuzz_programs.py", "tests/test_edges.py", "tests/test_losses.py",
-         "tests/test_autodiff.py", "tests/test_value.py"]
+TESTS = ["tests/core/test_conventions.py", "tests/core/test_second_derivatives.py",
+         "tests/check/test_gradcheck_kinks.py", "tests/core/test_state_machine.py", "tests/core/test_ops.py",
+         "tests/core/test_fuzz_programs.py", "tests/core/test_edges.py", "tests/nn/test_losses.py",
+         "tests/core/test_autodiff.py", "tests/core/test_value.py"]
 
 
 @dataclass(frozen=True)

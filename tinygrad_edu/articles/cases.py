@@ -3,7 +3,7 @@
 ``tinygrad_edu.articles.manual`` writes every gradient of the three seed articles out by hand;
 this module builds the same losses from Values and lets ``backward()`` find the
 gradients. The examples, the ``tinygrad-edu compare`` and ``demo`` commands and
-``tests/test_articles.py`` all use these functions, so the autograd side of each case
+``tests/articles/test_articles.py`` all use these functions, so the autograd side of each case
 is written once.
 
 Owns: the loss of each case (perceptron, two-layer net, the blog's 3-1 net: each the

@@ -67,7 +67,7 @@ def example_run_length(
     """Parse an example's ``--FLAG N`` and ``--smoke`` options; return how long to train.
 
     Every training script in ``examples/`` takes the same two options (``--smoke`` is the
-    fast run ``tests/test_examples.py`` uses), so they are declared once, here. ``doc`` is
+    fast run ``tests/cli/test_examples.py`` uses), so they are declared once, here. ``doc`` is
     the script's module docstring; its first line becomes the ``--help`` description.
     ``flag`` names the length, e.g. ``"epochs"`` or ``"iterations"``; it must be at
     least 1 (``--epochs 0`` is a usage error, exit status 2).

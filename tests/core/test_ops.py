@@ -3,7 +3,7 @@
 Oracle: independent central differences in float64 (``numerical_grad``), plus closed-
 form second derivatives for a few ops. Adding an op to ``OPS`` adds its tests here.
 Second derivatives of every op against a first derivative the engine did not compute
-(closed forms, HIPS autograd): tests/test_second_derivatives.py.
+(closed forms, HIPS autograd): tests/core/test_second_derivatives.py.
 """
 
 import numpy as np

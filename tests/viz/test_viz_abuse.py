@@ -33,7 +33,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
 
 
 def _load_script():
-    path = Path(__file__).resolve().parents[1] / "scripts" / "abuse_drawings.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "abuse_drawings.py"
     spec = importlib.util.spec_from_file_location("abuse_drawings", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

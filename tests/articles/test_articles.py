@@ -12,7 +12,7 @@ the blog log: the 3-1 net and the Parkinson example). Each case is checked twice
 
 Article II's 200,000-iteration run takes about 20 s on the autograd path; it runs here
 too, beside a short run showing that autograd and the hand derivation take the same
-steps (to 1e-12). The manual path's 200,000-iteration numbers are in tests/test_manual.py.
+steps (to 1e-12). The manual path's 200,000-iteration numbers are in tests/articles/test_manual.py.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 from tinygrad_edu import losses, nn, optim
 from tinygrad_edu.nn.training import ProgressBar, evaluate, fit, plot_history
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def regression_data():

@@ -32,7 +32,7 @@ from test_io import assert_same, snapshot
 from tinygrad_edu import Value, io, nn
 
 # a forked child that runs as nobody: the full-size script's helper
-as_nobody = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "abuse_weights.py"))[
+as_nobody = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "abuse_weights.py"))[
     "as_nobody"]
 LEFTOVER = re.compile(r"\.w\.npz\.(\d+)-[0-9a-f]{32}\.tmp")
 

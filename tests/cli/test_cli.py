@@ -36,7 +36,7 @@ def test_module_entry_point_runs():
 
 
 # ------------------------------------------------ what make prints (issue 15, items 5, 7)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _make_dry_run(target: str) -> list[str]:

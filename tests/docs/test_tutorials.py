@@ -1,7 +1,7 @@
 """The tutorials show the articles' numbers, and say what a learner needs where they need it.
 
 Every python block of the tutorials runs, and prints what its output block shows, in
-tests/test_docs.py; here the output blocks themselves are held to the articles (and to
+tests/docs/test_docs.py; here the output blocks themselves are held to the articles (and to
 closed forms), so a page cannot drift to whatever the code happens to print.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from markdown_blocks import Snippet, python_snippets_of_text
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _tutorials_in_reading_order() -> list[Path]:

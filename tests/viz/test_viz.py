@@ -5,7 +5,7 @@ normal backward pass; article I's hand derivation in tinygrad_edu.manual; centra
 differences; closed-form counts of nodes. Golden DOT snapshots are checked byte for
 byte AND their numbers are parsed back and compared with the hand derivation, so a
 snapshot cannot silently freeze a wrong number. Regenerate them with
-``TINYGRAD_EDU_UPDATE_GOLDEN=1 python -m pytest tests/test_viz.py``, then re-run.
+``TINYGRAD_EDU_UPDATE_GOLDEN=1 python -m pytest tests/viz/test_viz.py``, then re-run.
 """
 
 from __future__ import annotations
@@ -518,7 +518,7 @@ def test_cli_frames_as_dot_need_no_graphviz(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ the guide
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guides" / "graphs.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "graphs.md"
 
 
 def test_graphs_guide_examples_run(tmp_path, monkeypatch, capsys):

@@ -18,7 +18,7 @@ import pytest
 
 # Loaded from its file so these tests do not depend on the package's
 # __init__ (which other parts of the project are still building).
-_PATH = pathlib.Path(__file__).resolve().parents[1] / "tinygrad_edu" / "articles" / "manual.py"
+_PATH = pathlib.Path(__file__).resolve().parents[2] / "tinygrad_edu" / "articles" / "manual.py"
 _SPEC = importlib.util.spec_from_file_location("tinygrad_edu_manual_under_test", _PATH)
 manual = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(manual)

@@ -16,7 +16,7 @@ from markdown_blocks import fenced_blocks, python_snippets
 
 from tinygrad_edu.viz.render import DotNotFoundError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(path: Path):
