@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The tests each mutant runs, most targeted first (the run stops at the first failure).
 TESTS = ["tests/core/test_conventions.py", "tests/core/test_second_derivatives.py",
-         "tests/check/test_gradcheck_kinks.py", "tests/core/test_state_machine.py", "tests/core/test_ops.py",
-         "tests/core/test_fuzz_programs.py", "tests/core/test_edges.py", "tests/nn/test_losses.py",
-         "tests/core/test_autodiff.py", "tests/core/test_value.py"]
+         "tests/check/test_gradcheck_kinks.py", "tests/core/test_state_machine.py",
+         "tests/core/test_ops.py", "tests/core/test_fuzz_programs.py",
+         "tests/core/test_edges.py", "tests/nn/test_losses.py", "tests/core/test_autodiff.py",
+         "tests/core/test_value.py"]
 
 
 @dataclass(frozen=True)
@@ -44,73 +45,77 @@ def _m(name: str, path: str, *edits: tuple[str, str]) -> Mutation:
     return Mutation(name, path, tuple(edits))
 
 
-OPS_PY, AUTODIFF_PY, VALUE_PY = "tinygrad_edu/ops.py", "tinygrad_edu/autodiff.py", \
-    "tinygrad_edu/value.py"
+OPS_PY, RULES_PY = "tinygrad_edu/core/ops.py", "tinygrad_edu/core/rules.py"
+BACKWARD_PY, VALUE_PY = "tinygrad_edu/core/backward.py", "tinygrad_edu/core/value.py"
 
 MUTATIONS = [
     # kinks and ties: the rules the issue found unguarded
-    _m("relu_at_0_is_1", OPS_PY, ("_select(_data(x) > 0, g),),", "_select(_data(x) >= 0, g),),")),
-    _m("abs_at_0_is_1", OPS_PY,
+    _m("relu_at_0_is_1", OPS_PY,
+       ("select(data_of(x) > 0, g),),", "select(data_of(x) >= 0, g),),")),
+    _m("abs_at_0_is_1", RULES_PY,
        ("return g if x > 0.0 else -g if x < 0.0 else 0.0", "return g if x >= 0.0 else -g"),
-       ("return _select(x > 0, g) - _select(x < 0, g)",
-        "return _select(x >= 0, g) - _select(x < 0, g)")),
-    _m("max_ties_not_shared", OPS_PY,
-       ("_select(hit, _expand_reduced(g, x, axis, keepdims) / counts)",
-        "_select(hit, _expand_reduced(g, x, axis, keepdims))")),
+       ("return select(x > 0, g) - select(x < 0, g)",
+        "return select(x >= 0, g) - select(x < 0, g)")),
+    _m("max_ties_not_shared", RULES_PY,
+       ("select(hit, expand_reduced(g, x, axis, keepdims) / counts)",
+        "select(hit, expand_reduced(g, x, axis, keepdims))")),
     _m("maximum_ties_to_x", OPS_PY,
-       ("(lambda g, out, x, y: _select(_data(x) > _data(y), g),\n"
-        "              lambda g, out, x, y: _select(_data(x) <= _data(y), g)),",
-        "(lambda g, out, x, y: _select(_data(x) >= _data(y), g),\n"
-        "              lambda g, out, x, y: _select(_data(x) < _data(y), g)),")),
+       ("vjps=(lambda g, out, x, y: select(data_of(x) > data_of(y), g),\n"
+        "                   lambda g, out, x, y: select(data_of(x) <= data_of(y), g)),",
+        "vjps=(lambda g, out, x, y: select(data_of(x) >= data_of(y), g),\n"
+        "                   lambda g, out, x, y: select(data_of(x) < data_of(y), g)),")),
     _m("minimum_ties_to_x", OPS_PY,
-       ("(lambda g, out, x, y: _select(_data(x) < _data(y), g),\n"
-        "              lambda g, out, x, y: _select(_data(x) >= _data(y), g)),",
-        "(lambda g, out, x, y: _select(_data(x) <= _data(y), g),\n"
-        "              lambda g, out, x, y: _select(_data(x) > _data(y), g)),")),
+       ("vjps=(lambda g, out, x, y: select(data_of(x) < data_of(y), g),\n"
+        "                   lambda g, out, x, y: select(data_of(x) >= data_of(y), g)),",
+        "vjps=(lambda g, out, x, y: select(data_of(x) <= data_of(y), g),\n"
+        "                   lambda g, out, x, y: select(data_of(x) > data_of(y), g)),")),
     _m("where_swapped", OPS_PY,
-       ("(lambda g, out, x, y, cond: _select(cond, g),\n"
-        "            lambda g, out, x, y, cond: _select(~cond, g)),",
-        "(lambda g, out, x, y, cond: _select(~cond, g),\n"
-        "            lambda g, out, x, y, cond: _select(cond, g)),")),
+       ("vjps=(lambda g, out, x, y, cond: select(cond, g),\n"
+        "                 lambda g, out, x, y, cond: select(~cond, g)),",
+        "vjps=(lambda g, out, x, y, cond: select(~cond, g),\n"
+        "                 lambda g, out, x, y, cond: select(cond, g)),")),
     # edges: limits instead of nan
-    _m("masks_multiply", OPS_PY,
+    _m("masks_multiply", RULES_PY,
        ("return np.where(condition, g, 0.0)  # NumPy keeps",
         "return g * condition  # NumPy keeps")),
-    _m("pow_zero_exponent_nan", OPS_PY,
-       ("            return _select(False, g)\n", "            return g * y * POW(x, y - 1.0)\n")),
-    _m("pow_zero_base_dy_nan", OPS_PY,
-       ("return _select(np.logical_not(flat), g * out * LOG(x))", "return g * out * LOG(x)")),
+    _m("pow_zero_exponent_nan", RULES_PY,
+       ("            return select(False, g)\n",
+        "            return g * y * ops.POW(x, y - 1.0)\n")),
+    _m("pow_zero_base_dy_nan", RULES_PY,
+       ("return select(np.logical_not(flat), g * out * ops.LOG(x))", "return g * out * ops.LOG(x)")),
     # smooth derivatives
     _m("tanh_one_plus", OPS_PY, ("g * (1.0 - out * out)", "g * (1.0 + out * out)")),
     _m("sigmoid_out_only", OPS_PY, ("g * out * (1.0 - out),)", "g * out,)")),
     _m("div_y_sign", OPS_PY, ("-g * out / y", "g * out / y")),
-    _m("pow_y_missing_out", OPS_PY,
-       ("    if not np.any(zero_base):\n        return g * out * LOG(x)",
-        "    if not np.any(zero_base):\n        return g * LOG(x)")),
-    _m("pow_x_exponent", OPS_PY,
-       ("        return g * y * POW(x, y - 1.0)\n    nonzero", "        return g * y * POW(x, y)\n"
-        "    nonzero"),
-       ("_select(nonzero, g * y * POW(x, y - 1.0))", "_select(nonzero, g * y * POW(x, y))")),
-    _m("log_half", OPS_PY, ("(lambda g, out, x: g / x,)", "(lambda g, out, x: g / (2.0 * x),)")),
+    _m("pow_y_missing_out", RULES_PY,
+       ("    if not np.any(zero_base):\n        return g * out * ops.LOG(x)",
+        "    if not np.any(zero_base):\n        return g * ops.LOG(x)")),
+    _m("pow_x_exponent", RULES_PY,
+       ("        return g * y * ops.POW(x, y - 1.0)\n    nonzero",
+        "        return g * y * ops.POW(x, y)\n    nonzero"),
+       ("select(nonzero, g * y * ops.POW(x, y - 1.0))", "select(nonzero, g * y * ops.POW(x, y))")),
+    _m("log_half", OPS_PY,
+       ("vjps=(lambda g, out, x: g / x,),", "vjps=(lambda g, out, x: g / (2.0 * x),),")),
     _m("sqrt_missing_2", OPS_PY, ("g / (2.0 * out)", "g / out")),
-    _m("exp_uses_input", OPS_PY, ("(lambda g, out, x: g * out,),\n         (\"exp(x)\",)",
-                                  "(lambda g, out, x: g * x,),\n         (\"exp(x)\",)")),
+    _m("exp_uses_input", OPS_PY,
+       ("vjps=(lambda g, out, x: g * out,),\n         derivatives=(\"exp(x)\",)",
+        "vjps=(lambda g, out, x: g * x,),\n         derivatives=(\"exp(x)\",)")),
     _m("sin_minus_cos", OPS_PY, ("g * COS(x),)", "-g * COS(x),)")),
-    _m("softplus_sigmoid_of_minus_x", OPS_PY, ("(lambda g, out, x: g * SIGMOID(x),),",
-                                               "(lambda g, out, x: g * SIGMOID(-x),),")),
+    _m("softplus_sigmoid_of_minus_x", OPS_PY, ("vjps=(lambda g, out, x: g * SIGMOID(x),),",
+                                               "vjps=(lambda g, out, x: g * SIGMOID(-x),),")),
     _m("log_softmax_no_sum", OPS_PY, ("g - EXP(out) * SUM(g, axis=axis, keepdims=True)",
                                       "g - EXP(out) * g")),
-    _m("logsumexp_unshifted", OPS_PY, ("        softmax = _softmax_of_logsumexp(x, axis)",
-                                       "        softmax = np.exp(x - _expand_reduced(out, x, "
-                                       "axis, keepdims))")),
+    _m("logsumexp_unshifted", RULES_PY, ("        softmax = kernels.softmax_of_logsumexp(x, axis)",
+                                         "        softmax = np.exp(x - expand_reduced(out, x, "
+                                         "axis, keepdims))")),
     # plumbing
-    _m("unbroadcast_keeps_size_1_axes", OPS_PY,
-       ("    if kept:\n        grad = SUM(grad, axis=kept, keepdims=True)\n",
-        "    if False:\n        grad = SUM(grad, axis=kept, keepdims=True)\n")),
-    _m("intermediates_accumulate", AUTODIFF_PY,
-       ("            else:\n                node.grad = stored\n",
-        "            else:\n                node.grad = stored if node.grad is None else "
-        "node.grad + stored\n")),
+    _m("unbroadcast_keeps_size_1_axes", RULES_PY,
+       ("    if kept:\n        grad = ops.SUM(grad, axis=kept, keepdims=True)\n",
+        "    if False:\n        grad = ops.SUM(grad, axis=kept, keepdims=True)\n")),
+    _m("intermediates_accumulate", BACKWARD_PY,
+       ("            else:\n                node.grad = g_data\n",
+        "            else:\n                node.grad = g_data if node.grad is None else "
+        "node.grad + g_data\n")),
     _m("zero_grad_keeps", VALUE_PY,
        ("        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
         "        self.grad = None",
