@@ -82,7 +82,8 @@ MUTATIONS = [
        ("            return select(False, g)\n",
         "            return g * y * ops.POW(x, y - 1.0)\n")),
     _m("pow_zero_base_dy_nan", RULES_PY,
-       ("return select(np.logical_not(flat), g * out * ops.LOG(x))", "return g * out * ops.LOG(x)")),
+       ("return select(np.logical_not(flat), g * out * ops.LOG(x))",
+        "return g * out * ops.LOG(x)")),
     # smooth derivatives
     _m("tanh_one_plus", OPS_PY, ("g * (1.0 - out * out)", "g * (1.0 + out * out)")),
     _m("sigmoid_out_only", OPS_PY, ("g * out * (1.0 - out),)", "g * out,)")),
