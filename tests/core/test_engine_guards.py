@@ -7,7 +7,8 @@ run alone (single-threaded), which the closed-form tests of the engine already p
 
 import copy
 import pickle
-import threading
+import runpy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -226,15 +227,11 @@ def test_leaves_pickle_and_deepcopy_graph_nodes_refuse_clearly():
 
 
 # ----------------------------------------------------------------- threads (11.5)
-@pytest.fixture(autouse=False)
-def busy_switching():
-    """Switch threads every microsecond, so that interleavings that corrupt shared
-    bookkeeping (they did, before passes kept theirs to themselves) happen at once."""
-    import sys
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(previous)
+#: worker(0) and worker(1) in two threads that switch every microsecond, so interleavings
+#: that corrupt shared bookkeeping (they did, before passes kept theirs to themselves)
+#: happen at once; scripts/threads_check.py runs the same at full size.
+run_two = runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" /
+                             "threads_check.py"))["run_two"]
 
 
 def _mlp_grads(model, x, t):
@@ -243,7 +240,7 @@ def _mlp_grads(model, x, t):
     return [g.data for g in grad(loss, model.parameters())]
 
 
-def test_two_threads_taking_gradients_of_one_shared_model_get_the_right_numbers(busy_switching):
+def test_two_threads_taking_gradients_of_one_shared_model_get_the_right_numbers():
     model = nn.MLP([3, 8, 1], rng=1)
     rng = np.random.default_rng(0)
     batches = [(rng.standard_normal((5, 3)), rng.standard_normal((5, 1))) for _ in range(6)]
@@ -257,31 +254,23 @@ def test_two_threads_taking_gradients_of_one_shared_model_get_the_right_numbers(
             if not all(np.array_equal(a, b) for a, b in zip(got, expected[k], strict=True)):
                 wrong.append(k)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    run_two(worker)
     assert wrong == []
 
 
-def test_two_threads_accumulating_into_shared_leaves_lose_nothing(busy_switching):
+def test_two_threads_accumulating_into_shared_leaves_lose_nothing():
     w = Value(np.zeros(4))
     per_thread = 300
 
-    def worker():
+    def worker(_):
         for _ in range(per_thread):
             (w * np.arange(4.0)).sum().backward()  # adds [0, 1, 2, 3] each time
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    run_two(worker)
     np.testing.assert_array_equal(w.grad, 2 * per_thread * np.arange(4.0))
 
 
-def test_a_traced_function_called_from_two_threads_keeps_each_threads_data(busy_switching):
+def test_a_traced_function_called_from_two_threads_keeps_each_threads_data():
     w = Value(np.array([0.5, -0.25]))
     step = trace(lambda x: ((w * x).sum() - 1.0) ** 2.0)
     inputs = {i: np.array([float(i), 1.0]) for i in range(2)}
@@ -294,9 +283,5 @@ def test_a_traced_function_called_from_two_threads_keeps_each_threads_data(busy_
             if step(x).item() != pytest.approx(expected, rel=1e-15):
                 wrong.append(i)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    run_two(worker)
     assert wrong == []

@@ -612,7 +612,7 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
     """
     # This runs once for every node of every graph, so it is written for speed: no
     # ``**{}`` when an op has no params, and the new node's slots are set here rather
-    # than through a helper call (the profile of a 10⁶-node chain showed both).
+    # than through a helper call (docs/guides/speed.md, "The engine's fast paths").
     datas = []
     requires = False
     for x in inputs:
