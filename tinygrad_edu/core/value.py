@@ -11,10 +11,10 @@ the node) with a row of the op table. Numbers and arrays mixed into an op are
 constants. Composite operations (mean, softmax, clip, …) are methods here built from
 table rows; :mod:`.functional` offers all of them as free functions.
 
-``v.backward()`` runs the engine (:func:`.backward.run_backward`), which imports this
-module; it is imported when first called.
+``v.backward()`` runs the engine (:func:`.backward.run_backward`); the engine imports
+this module, so it is imported at the end of it, once ``Value`` exists.
 
-Imports: ``errors``, ``op``, ``ops``, ``context``, ``anomaly``.
+Imports: ``errors``, ``op``, ``ops``, ``context``, ``anomaly``; ``backward`` at the end.
 """
 
 from __future__ import annotations
@@ -356,7 +356,6 @@ class Value:
         >>> x.grad
         array([2., 4.])
         """
-        from .backward import run_backward  # the engine imports this module
         upstream = upstream_for(self, gradient, "backward")
         if not self.requires_grad:
             raise ValueError(
@@ -366,7 +365,7 @@ class Value:
         if program is not None:  # an output of trace(): its program runs the pass
             program.backward(self, upstream)
         else:
-            run_backward((self,), (upstream,))
+            engine.run_backward((self,), (upstream,))
         set_last_root(self)
 
     def __repr__(self) -> str:
@@ -771,3 +770,8 @@ _new_value = object.__new__  # Value has no __new__ of its own; skip the lookup
 # Calling a table row with a Value among its inputs records a node: that is how the VJP
 # rules build a graph of their own (gradients of gradients).
 register_graph(Value, apply)
+
+# The engine and Value need each other: backward.py makes its passes over Values, and
+# Value.backward() runs one. The engine module is imported last, once Value exists, and
+# read when a pass runs (whichever of the two is imported first).
+from . import backward as engine  # noqa: E402
