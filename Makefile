@@ -5,7 +5,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-thorough demo lint bench dot browser clean
+DOCS_STAMP := $(VENV)/.installed-docs
+
+.PHONY: test test-thorough demo lint bench dot browser docs docs-check clean
 
 $(STAMP): pyproject.toml
 	@echo "installing tinygrad_edu and its extras into $(VENV) (pip, quiet: about 30 s, once)"
@@ -51,11 +53,27 @@ demo: $(STAMP) dot
 	@echo "python examples/... in this shell (or call $(VENV)/bin/tinygrad-edu directly)."
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tinygrad_edu tests examples benchmarks scripts
+	$(VENV)/bin/ruff check tinygrad_edu tests examples benchmarks scripts docs/conf.py docs/_ext
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+# The documentation site in docs/_build/html. Every notebook page runs (MyST-NB, a fresh
+# kernel per page); warnings are errors: a failing cell, a broken link, a missing
+# reference. -E: every page is read and run again, so no page keeps numbers an older
+# version of the code printed (TG_DOCS_EXECUTION=cache reuses unchanged pages while you edit).
+docs: $(DOCS_STAMP) dot
+	$(VENV)/bin/sphinx-build -b html -E -W --keep-going -n -j auto -q docs docs/_build/html
+	@echo "the site is in docs/_build/html (open index.html)"
+
+# The built site in headless Chromium: no console errors, graphs drawn, search works.
+docs-check: docs browser
+	TG_DOCS_SITE=docs/_build/html $(PY) -m pytest -q -p no:cacheprovider tests/docs/test_docs_site.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis docs/_build

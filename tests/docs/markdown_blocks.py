@@ -11,12 +11,23 @@ Conventions a doc writer follows (README.md and docs/**/*.md):
 * ``<!-- snippet: tested with 200_000 replaced by 200 (REASON) -->`` runs a slow block
   shortened; such a block shows no output.
 
+Notebook pages (MyST Markdown notebooks: a front matter with a ``kernelspec``, as
+jupytext writes them) are different: their ```` ```{code-cell} ipython3 ```` blocks share
+one kernel and run top to bottom (tests/docs/test_notebooks.py, with nbclient, as the site's
+build does), and the output a page shows is what its cells printed, so no output block
+follows a code cell. A ```` ```python ```` block on such a page is a quotation (an
+article's own lines) and follows the rules above.
+
 >>> blocks = fenced_blocks("```python\\nprint(1)\\n```\\n```\\n1\\n```\\n")
 >>> [(b.language, b.body, b.line) for b in blocks]
 [('python', 'print(1)\\n', 1), ('', '1\\n', 4)]
 >>> (snippet,) = python_snippets_of_text("```python\\nprint(1)\\n```\\n```\\n1\\n```\\n")
 >>> snippet.code, snippet.output
 ('print(1)\\n', '1\\n')
+>>> page = ("---\\nkernelspec:\\n  name: python3\\n---\\n"
+...         "```{code-cell} ipython3\\n:tags: [x]\\nx = 1\\n```\\n")
+>>> is_notebook(page), [cell.code for cell in code_cells(page)]
+(True, ['x = 1\\n'])
 """
 
 from __future__ import annotations
@@ -27,7 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```[ \t]*$", flags=re.S | re.M)
+_FENCE = re.compile(r"^```([^`\n]*)\n(.*?)^```[ \t]*$", flags=re.S | re.M)
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)^---[ \t]*$", flags=re.S | re.M)
+CODE_CELL = "{code-cell}"
 _MARKER = re.compile(r"<!--\s*snippet:\s*(.*?)\s*-->\s*$")
 _NOT_RUNNABLE = re.compile(r"not runnable \((.+)\)$")
 _SHORTENED = re.compile(r"tested with (\S+) replaced by (\S+) \((.+)\)$")
@@ -41,6 +54,14 @@ class Block:
     before: str  # the text between the previous block and this one
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A code cell of a notebook page, without its options (``:tags: [...]`` lines)."""
+
+    where: str  # "docs/tutorials/article1.md:42"
+    code: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,8 @@ def fenced_blocks(text: str) -> list[Block]:
     blocks, previous_end = [], 0
     for match in _FENCE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        blocks.append(Block(match.group(1), match.group(2), line,
+        info = match.group(1).split()  # "python", or "{code-cell} ipython3"
+        blocks.append(Block(info[0] if info else "", match.group(2), line,
                             text[previous_end:match.start()], match.start(), match.end()))
         previous_end = match.end()
     return blocks
@@ -89,6 +111,24 @@ def python_snippets_of_text(text: str, name: str = "<text>") -> list[Snippet]:
     return snippets
 
 
+def is_notebook(text: str) -> bool:
+    """True for a MyST Markdown notebook: a front matter that names a kernel."""
+    front = _FRONT_MATTER.match(text)
+    return front is not None and re.search(r"^kernelspec:", front.group(1), re.M) is not None
+
+
+def code_cells(text: str, name: str = "<text>") -> list[Cell]:
+    """The code cells of a notebook page, in order, with their option lines removed."""
+    cells = []
+    for block in fenced_blocks(text):
+        if block.language == CODE_CELL:
+            lines = block.body.splitlines(keepends=True)
+            while lines and lines[0].startswith(":"):  # ":tags: [hide-input]" and the like
+                lines.pop(0)
+            cells.append(Cell(f"{name}:{block.line}", "".join(lines)))
+    return cells
+
+
 def _marker(before: str) -> str | None:
     lines = [line for line in before.splitlines() if line.strip()]
     if not lines:
@@ -100,6 +140,11 @@ def _marker(before: str) -> str | None:
 def doc_pages() -> list[Path]:
     """README.md and every markdown page under docs/."""
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def notebook_pages() -> list[Path]:
+    """The pages under docs/ that are notebooks (executed when the site is built)."""
+    return [page for page in doc_pages() if is_notebook(page.read_text(encoding="utf-8"))]
 
 
 def python_snippets() -> list[Snippet]:

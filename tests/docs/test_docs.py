@@ -12,7 +12,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-from markdown_blocks import fenced_blocks, python_snippets
+from markdown_blocks import code_cells, doc_pages, fenced_blocks, python_snippets
+from notebooks import cell_with, executed, require_notebook_tools, text_output
 
 from tinygrad_edu.viz.render import DotNotFoundError
 
@@ -67,18 +68,17 @@ def test_readme_example_gives_article_one_hand_gradients(capsys):
 
 
 def test_speed_guide_example_trains_like_the_hand_derivation(capsys):
-    """The speed guide's traced article II loop records once and, after its 1000 steps,
-    holds the weights that manual.train_two_layer (the article's NumPy derivation)
-    reaches in 1000 iterations; its code listing is what ``tinygrad-edu code`` prints."""
-    import re
-
+    """The speed guide's traced article II loop (its first code cell, run on its own)
+    records once and, after its 1000 steps, holds the weights that
+    manual.train_two_layer (the article's NumPy derivation) reaches in 1000 iterations;
+    the code listing the page shows is what ``tinygrad-edu code article2`` prints."""
     import numpy as np
 
     from tinygrad_edu.articles import manual
     from tinygrad_edu.cli import main
 
-    guide = (ROOT / "docs" / "guides" / "speed.md").read_text(encoding="utf-8")
-    example = re.findall(r"```python\n(.*?)```", guide, re.S)[0]
+    guide = ROOT / "docs" / "guides" / "speed.md"
+    example = code_cells(guide.read_text(encoding="utf-8"))[0].code
     namespace: dict = {}
     exec(example, namespace)
     capsys.readouterr()
@@ -90,8 +90,9 @@ def test_speed_guide_example_trains_like_the_hand_derivation(capsys):
     np.testing.assert_allclose(namespace["w_o"].data, fit.W_o, rtol=1e-12)
     np.testing.assert_allclose(namespace["loss"].item(), fit.last_loss, rtol=1e-12)
 
+    require_notebook_tools()  # the listing the page shows is its cell's output
     assert main(["code", "article2"]) == 0
-    listing = re.findall(r"```text\n(.*?)```", guide, re.S)[0]
+    listing = text_output(cell_with(executed(guide), "!tinygrad-edu code article2"))
     assert listing == capsys.readouterr().out
 
 
@@ -100,7 +101,8 @@ SNIPPETS = python_snippets()
 
 
 def test_the_docs_have_snippets_and_mark_few_as_not_runnable():
-    assert len(SNIPPETS) >= 15
+    cells = [c for page in doc_pages() for c in code_cells(page.read_text(encoding="utf-8"))]
+    assert len(SNIPPETS) + len(cells) >= 15  # notebook cells run in tests/docs/test_notebooks.py
     skipped = [s for s in SNIPPETS if s.not_runnable]
     assert len(skipped) <= 3, [s.where for s in skipped]  # fragments quoting the articles
     assert all(len(s.not_runnable.split()) >= 3 for s in skipped)  # with a real reason

@@ -517,31 +517,6 @@ def test_cli_frames_as_dot_need_no_graphviz(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("frame_*.dot"))) == 10
 
 
-# ------------------------------------------------------------------ the guide
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "graphs.md"
-
-
-def test_graphs_guide_examples_run(tmp_path, monkeypatch, capsys):
-    # Each python block of docs/guides/graphs.md runs on its own, as a reader pastes it.
-    # Oracles: 9 frames for article I (the closed-form node count above) and, for the
-    # explain() example, ∂L/∂w1 = (o − 1)·o(1 − o)·x at x = 0.5, w1 = −1.2 (by hand).
-    import shutil
-
-    blocks = re.findall(r"^```python\n(.*?)^```$", GUIDE.read_text("utf-8"), flags=re.S | re.M)
-    assert len(blocks) == 2
-    monkeypatch.chdir(tmp_path)
-    first = blocks[0]
-    if shutil.which("dot") is None:  # backward_html renders SVGs with Graphviz
-        first = "\n".join(line for line in first.splitlines() if "backward_html(loss" not in line)
-    exec(compile(first, "graphs.md block 1", "exec"), {})  # noqa: S102 - our own docs
-    out = capsys.readouterr().out
-    assert "\n9\n" in out and "∂L/∂w = " in out
-    exec(compile(blocks[1], "graphs.md block 2", "exec"), {})  # noqa: S102 - our own docs
-    last = [line for line in capsys.readouterr().out.splitlines() if line.startswith("∂L/∂w1 = ")]
-    o = 1 / (1 + np.exp(0.6))
-    assert numbers(last[0])[-1] == pytest.approx((o - 1) * o * (1 - o) * 0.5, rel=1e-3)
-
-
 def test_explain_of_a_node_alone_uses_the_latest_backward_pass():
     """explain(w) after loss.backward(): the issue's ``explain(value)``.
 
