@@ -93,8 +93,9 @@ class Op:
     """One primitive: forward, a VJP rule per input, derivative text, domain.
 
     ``vjps[i](g, out, *inputs, **params)`` is the contribution input ``i`` receives from
-    upstream gradient ``g``; ``derivatives[i]`` says the same in words for people (edge
-    labels, explain(), the docs). ``kind`` tells the property tests which shapes and
+    upstream gradient ``g`` (reverse mode); ``jvps[i](t, out, *inputs, **params)`` is what
+    a tangent ``t`` of input ``i`` adds to the output's tangent (forward mode);
+    ``derivatives[i]`` says the same in words for people (edge labels, explain(), docs). ``kind`` tells the property tests which shapes and
     parameters the op takes; ``check`` explains bad input; ``ufunc`` is the NumPy
     function this op is (``np.exp``), so that ``np.exp(value)`` dispatches here.
     """
@@ -110,6 +111,11 @@ class Op:
     smooth: bool = True
     symbol: str = ""
     ufunc: Any = None
+    #: Forward mode: ``jvps[i](t, out, *inputs, **params)`` is how the output changes for
+    #: a change ``t`` of input ``i`` (the Jacobian times ``t``, broadcastable to the
+    #: output's shape); the output's tangent is the sum over the inputs. The same table
+    #: read the other way: ⟨u, J·t⟩ = ⟨Jᵀ·u, t⟩ for every row (a property test).
+    jvps: Sequence[Callable[..., Any]] | None = None
 
     @property
     def arity(self) -> int | None:
