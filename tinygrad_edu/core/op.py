@@ -24,7 +24,7 @@ import numpy as np
 from .errors import ShapeError
 
 __all__ = ["Op", "Domain", "PerInput", "register_graph", "normalize", "shape_of", "node_type",
-           "record_node"]
+           "record_node", "ELEMENTWISE"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ class PerInput:
         return 1 << 30
 
 
+#: The kinds of op whose every output element depends on the same element of each input.
+ELEMENTWISE = ("unary", "binary", "where")
+
 #: The type of graph nodes (Value) and the function that records an op applied to them:
 #: set once by :func:`register_graph`; read by ``Op.__call__`` and the VJP rules.
 node_type: type | None = None
@@ -116,6 +119,13 @@ class Op:
     #: output's shape); the output's tangent is the sum over the inputs. The same table
     #: read the other way: ⟨u, J·t⟩ = ⟨Jᵀ·u, t⟩ for every row (a property test).
     jvps: Sequence[Callable[..., Any]] | None = None
+
+    def __post_init__(self) -> None:
+        # An elementwise op's Jacobian is diagonal: its VJP rule, g · ∂out/∂x, is also
+        # its JVP rule, t · ∂out/∂x (broadcasting works both ways), so it is not written
+        # twice. Other kinds state their JVPs.
+        if self.jvps is None and self.kind in ELEMENTWISE:
+            object.__setattr__(self, "jvps", self.vjps)
 
     @property
     def arity(self) -> int | None:
