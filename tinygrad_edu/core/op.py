@@ -98,9 +98,10 @@ class Op:
     ``vjps[i](g, out, *inputs, **params)`` is the contribution input ``i`` receives from
     upstream gradient ``g`` (reverse mode); ``jvps[i](t, out, *inputs, **params)`` is what
     a tangent ``t`` of input ``i`` adds to the output's tangent (forward mode);
-    ``derivatives[i]`` says the same in words for people (edge labels, explain(), docs). ``kind`` tells the property tests which shapes and
-    parameters the op takes; ``check`` explains bad input; ``ufunc`` is the NumPy
-    function this op is (``np.exp``), so that ``np.exp(value)`` dispatches here.
+    ``derivatives[i]`` says the same in words for people (edge labels, explain(), docs).
+    ``kind`` tells the property tests which shapes and parameters the op takes;
+    ``check`` explains bad input; ``ufunc`` is the NumPy function this op is
+    (``np.exp``), so that ``np.exp(value)`` dispatches here.
     """
 
     name: str

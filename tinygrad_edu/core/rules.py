@@ -23,8 +23,8 @@ from . import op as schema
 from .op import shape_of
 
 __all__ = ["data_of", "select", "unbroadcast", "expand_reduced", "pow_x", "pow_y",
-           "abs_rule", "max_rule", "logsumexp_rule", "matmul_x", "matmul_y",
-           "concatenate_rule"]
+           "abs_rule", "max_rule", "max_jvp", "logsumexp_rule", "logsumexp_jvp", "matmul_x",
+           "matmul_y", "concatenate_rule", "concatenate_jvp"]
 
 
 def data_of(x: Any) -> Any:
@@ -149,6 +149,22 @@ def max_rule(g, out, x, axis=None, keepdims=False):
     return select(hit, expand_reduced(g, x, axis, keepdims) / counts)
 
 
+def max_jvp(t, out, x, axis=None, keepdims=False):
+    """The tangent of a max: the maxima's tangents, averaged over ties (max_rule's share)."""
+    if shape_of(x) == ():
+        return t
+    hit = data_of(x) == data_of(expand_reduced(data_of(out), x, axis, keepdims))
+    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)
+    return ops.SUM(select(hit, t / counts), axis=axis, keepdims=keepdims)
+
+
+def logsumexp_jvp(t, out, x, axis=None, keepdims=False):
+    """The tangent of logsumexp: Σ softmax(x)·t over the axis (the shifted softmax)."""
+    if shape_of(x) == ():
+        return t * ops.EXP(x - out)
+    return ops.SUM(t * kernels.softmax_of_logsumexp(x, axis), axis=axis, keepdims=keepdims)
+
+
 def logsumexp_rule(g, out, x, axis=None, keepdims=False):
     """∂logsumexp/∂x = softmax(x), in the shifted form."""
     if shape_of(x) == ():
@@ -211,6 +227,13 @@ def matmul_y(g, out, x, y):
     if len(ys) == 1:  # (..., m, k) @ (k,): d/dy = xᵀ g
         return ops.MATMUL(ops.RESHAPE(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1])), x)
     return ops.MATMUL(_swap_last(x), g)
+
+
+def concatenate_jvp(i, t, out, *xs, axis=0):
+    """Input ``i``'s tangent, in its slice of the output (zeros elsewhere)."""
+    parts = [t if j == i else np.zeros(shape_of(x), dtype=np.result_type(t))
+             for j, x in enumerate(xs)]
+    return ops.CONCATENATE(*parts, axis=axis)
 
 
 def concatenate_rule(i, g, out, *xs, axis=0):
