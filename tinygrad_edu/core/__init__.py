@@ -9,7 +9,8 @@ table's rule), ``sum_to_shape``, and the storing of gradients.
 The other modules: :mod:`.op` (what a row is), :mod:`.kernels` (the forward
 computations on raw data), :mod:`.rules` (VJP rules too long for a row),
 :mod:`.context` (grad mode, anomaly mode, the version counter: per-thread settings),
-:mod:`.anomaly`, :mod:`.errors`, :mod:`.transforms` (grad, jacobian, hessian),
+:mod:`.anomaly`, :mod:`.errors`, :mod:`.forward` (forward mode: tangents through the
+table's JVP rules), :mod:`.transforms` (grad, jacobian, hessian, jvp, hvp),
 :mod:`.functional` (every op as a free function), :mod:`.numpy_protocol` (NumPy
 functions on Values).
 
@@ -30,14 +31,16 @@ from .context import (
     set_grad_enabled,
 )
 from .errors import AnomalyError, ChangedInputError, IndexShapeError, ShapeError, TraceWarning
+from .forward import run_forward_mode
 from .op import Domain, Op
 from .ops import OPS, op_named
-from .transforms import grad, hessian, jacobian, value_and_grad
+from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .value import Value, apply, as_data
 
 __all__ = [
     "Value", "apply", "as_data", "OPS", "Op", "Domain", "op_named", "backward", "run_backward",
-    "topological_order", "grad", "value_and_grad", "jacobian", "hessian", "no_grad",
+    "topological_order", "grad", "value_and_grad", "jacobian", "hessian", "jvp", "hvp",
+    "run_forward_mode", "no_grad",
     "enable_grad", "detect_anomaly", "is_grad_enabled", "set_grad_enabled", "is_tracing",
     "is_anomaly_enabled", "set_anomaly_enabled", "last_backward_root", "origin_of",
     "ShapeError", "IndexShapeError", "AnomalyError", "ChangedInputError", "TraceWarning",

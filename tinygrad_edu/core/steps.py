@@ -30,8 +30,8 @@ from .ops import BROADCAST_TO
 from .rules import unbroadcast
 from .value import Value, as_data, describe
 
-__all__ = ["call_vjp", "sum_to_shape", "accumulate", "store_leaf", "check_unchanged",
-           "run_hooks"]
+__all__ = ["call_vjp", "call_jvp", "sum_to_shape", "accumulate", "store_leaf",
+           "check_unchanged", "changed", "run_hooks"]
 
 
 def call_vjp(node: Value, position: int, g: Any, args: Sequence[Any], out: Any) -> Any:
@@ -54,6 +54,25 @@ def call_vjp(node: Value, position: int, g: Any, args: Sequence[Any], out: Any) 
         as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
         with np.errstate(all="ignore"):
             return rule(as_np(g), as_np(out), *map(as_np, args), **(params or {}))
+
+
+def call_jvp(node: Value, position: int, t: Any, args: Sequence[Any], out: Any) -> Any:
+    """Forward mode's step: what a tangent ``t`` of input ``position`` adds to ``node``'s
+    tangent, by the op table's JVP rule (with call_vjp's fallback for Python floats).
+
+    >>> x = Value(3.0)
+    >>> y = x * 2.0
+    >>> call_jvp(y, 0, 1.0, (3.0, 2.0), 6.0)       # d(x·y) = y·dx
+    2.0
+    """
+    rule = node._op.jvps[position]
+    params = node._params
+    try:
+        return rule(t, out, *args, **params) if params else rule(t, out, *args)
+    except ZeroDivisionError:
+        as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
+        with np.errstate(all="ignore"):
+            return rule(as_np(t), as_np(out), *map(as_np, args), **(params or {}))
 
 
 def sum_to_shape(contribution: Any, target: Value, graph: bool = False) -> Any:

@@ -1,10 +1,13 @@
-"""Functions of functions: gradients, Jacobians and Hessians, without touching ``.grad``.
+"""Functions of functions: gradients, Jacobians, Hessians and forward-mode products,
+without touching ``.grad``.
 
-:func:`grad` is the engine run for chosen outputs and inputs (with ``create_graph`` the
-gradients are Values with a graph of their own, so they can be differentiated again);
-:func:`value_and_grad`, :func:`jacobian` and :func:`hessian` are built on it.
+:func:`grad` is the reverse-mode engine run for chosen outputs and inputs (with
+``create_graph`` the gradients are Values with a graph of their own, so they can be
+differentiated again); :func:`value_and_grad`, :func:`jacobian` and :func:`hessian` are
+built on it. :func:`jvp` is forward mode (JAX's signature) and :func:`hvp` forward over
+reverse: the tangents pushed through the graph ``grad(create_graph=True)`` records.
 
-Imports: ``backward``, ``context``, ``errors``, ``value``.
+Imports: ``backward``, ``forward``, ``context``, ``errors``, ``value``.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import numpy as np
 from .backward import run_backward
 from .context import enable_grad
 from .errors import ShapeError
-from .value import Value, upstream_for
+from .forward import run_forward_mode
+from .value import Value, as_data, upstream_for
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "hvp"]
 
 
 def grad(
@@ -153,3 +157,75 @@ def hessian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
         (h,) = grad(gx, xv, grad_outputs=_unit(xv.shape, j))
         rows.append(np.asarray(h.data, dtype=float))
     return np.array(rows).reshape(xv.shape + xv.shape)
+
+
+def _tangent_seeds(where: str, primals: Sequence[Any], tangents: Sequence[Any]
+                   ) -> tuple[list[Value], dict[Value, Any]]:
+    """Fresh Values for ``primals`` and their tangents, checked (same count and shapes)."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"{where}: primals and tangents must be tuples (one entry per "
+                        f"argument of f), got {type(primals).__name__} and "
+                        f"{type(tangents).__name__}")
+    if len(primals) != len(tangents):
+        raise ValueError(f"{where}: {len(primals)} primals but {len(tangents)} tangents")
+    values = [Value(p) for p in primals]
+    seeds = {}
+    for i, (v, t) in enumerate(zip(values, tangents, strict=True)):
+        t = as_data(t, where, copy=True)
+        if np.shape(t) != v.shape:
+            raise ShapeError(f"{where}: tangent {i} has shape {np.shape(t)}, its primal "
+                             f"has shape {v.shape}")
+        seeds[v] = t if type(t) is float else t.astype(v.dtype)
+    return values, seeds
+
+
+def _tangent_of(v: Value, found: dict[int, Any]) -> Any:
+    t = found.get(id(v))
+    if t is None:  # the output does not depend on the inputs
+        return np.zeros(v.shape, dtype=v.dtype) if v.shape else 0.0
+    return t
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
+    """Forward mode, as ``jax.jvp``: ``(f(*primals), J·tangents)``, as arrays.
+
+    One forward pass gives the derivative of every output along one direction of the
+    inputs (a column of the Jacobian per unit tangent).
+
+    >>> out, tangent = jvp(lambda x: x * x, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+    >>> out, tangent                      # d(x²) = 2x·dx
+    (array([1., 4.]), array([2., 0.]))
+    """
+    values, seeds = _tangent_seeds("jvp", primals, tangents)
+    result = f(*values)
+    outs = result if isinstance(result, (tuple, list)) else (result,)
+    for out in outs:
+        _check_output(out, "jvp")
+    found = run_forward_mode(outs, seeds)
+    datas = tuple(out.data for out in outs)
+    tans = tuple(_tangent_of(out, found) for out in outs)
+    if isinstance(result, (tuple, list)):
+        return datas, tans
+    return datas[0], tans[0]
+
+
+def hvp(f: Callable[..., Value], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """The Hessian of a scalar ``f`` times ``tangents``, forward over reverse: the gradient
+    is recorded as a graph (``create_graph=True``) and the tangents pushed through it.
+
+    Costs about one forward and one backward pass, where :func:`hessian` makes one
+    backward pass per input element. Returns one array per primal (a single array for
+    one primal).
+
+    >>> hvp(lambda x: (x ** 3.0).sum(), (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
+    array([ 6., 12.])
+    """
+    values, seeds = _tangent_seeds("hvp", primals, tangents)
+    y = _check_output(f(*values), "hvp")
+    if y.shape != ():
+        raise ShapeError(f"hvp: f must return a scalar, got shape {y.shape}")
+    grads = grad(y, values, create_graph=True)
+    found = run_forward_mode([g for g in grads if g.requires_grad], seeds)
+    products = tuple(np.asarray(_tangent_of(g, found), dtype=v.dtype) if v.shape
+                     else float(_tangent_of(g, found)) for g, v in zip(grads, values, strict=True))
+    return products[0] if len(products) == 1 else products
