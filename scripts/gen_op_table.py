@@ -15,12 +15,13 @@ HEADER = """# The op table
 
 Every primitive of tinygrad_edu, generated from `tinygrad_edu.OPS` (the table in
 `tinygrad_edu/core/ops.py`) by `scripts/gen_op_table.py` — do not edit by hand. The
-*local derivative* column is the text the graph drawings put on edges; *test range* is
+*local derivative* column is the text the graph drawings put on edges (reverse mode),
+the *JVP* column what forward mode computes (`tg.jvp`); *test range* is
 where the property tests draw inputs (per input); *kinks* are points without a
 derivative, where the gradient checker reports a kink instead of a failure.
 
-| op | does | local derivative (per input) | test range | singular | kinks |
-|---|---|---|---|---|---|
+| op | does | derivative (per input) | JVP (tangent t) | test range | singular | kinks |
+|---|---|---|---|---|---|---|
 """
 
 
@@ -33,12 +34,14 @@ def render() -> str:
     rows = []
     for op in OPS.values():
         ranges = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in op.domain.ranges)
+        jvps = "; ".join(op.jvp_text(i) for i in range(op.arity or 1))
         rows.append(
             f"| `{op.name}` | {_cell(op.doc)} | {_cell('; '.join(op.derivatives))} | "
-            f"{ranges} | {_cell(op.domain.singular)} | {_cell(op.domain.kinks)} |"
+            f"{_cell(jvps)} | {ranges} | {_cell(op.domain.singular)} | "
+            f"{_cell(op.domain.kinks)} |"
         )
     footer = (f"\n{len(OPS)} primitives. Composites built from them: mean, min, softmax, "
-              "clip, stack, and every loss in `tinygrad_edu.losses`.\n")
+              "clip, stack, and every loss in `tinygrad_edu.nn.losses`.\n")
     return HEADER + "\n".join(rows) + "\n" + footer
 
 

@@ -26,6 +26,8 @@ def test_every_entry_is_complete(name):
         assert len(op.derivatives) == op.arity
         assert len(op.domain.ranges) in (1, op.arity)
     assert op.smooth == (op.domain.kink_gap is None), "kinks and smoothness must agree"
+    from tinygrad_edu.core.op import ELEMENTWISE
+    assert op.kind in ELEMENTWISE or op.jvp_texts, "a JVP in words (jvp_texts=) for the docs"
 
 
 @pytest.mark.parametrize("name", ALL_OPS)

@@ -120,6 +120,9 @@ class Op:
     #: output's shape); the output's tangent is the sum over the inputs. The same table
     #: read the other way: ⟨u, J·t⟩ = ⟨Jᵀ·u, t⟩ for every row (a property test).
     jvps: Sequence[Callable[..., Any]] | None = None
+    #: The JVPs in words, one per input (``"T @ Y"``); an elementwise op's is its
+    #: derivative times the tangent, written for it by :meth:`jvp_text`.
+    jvp_texts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # An elementwise op's Jacobian is diagonal: its VJP rule, g · ∂out/∂x, is also
@@ -136,6 +139,25 @@ class Op:
     def derivative(self, position: int) -> str:
         """The local derivative text for input ``position`` (variadic ops share one)."""
         return self.derivatives[min(position, len(self.derivatives) - 1)]
+
+    def jvp_text(self, position: int) -> str:
+        """What a tangent ``t`` of input ``position`` adds to the output's tangent, in words.
+
+        >>> from tinygrad_edu.core.ops import SIN, MATMUL
+        >>> SIN.jvp_text(0), MATMUL.jvp_text(1)
+        ('t·cos(x)', 'X @ T')
+        """
+        if self.jvp_texts:
+            return self.jvp_texts[min(position, len(self.jvp_texts) - 1)]
+        text = self.derivative(position)
+        if text in ("1", "−1"):
+            return text.replace("1", "t")
+        depth, top = 0, set()  # the characters outside every bracket
+        for ch in text:
+            depth += (ch in "([") - (ch in ")]")
+            if depth == 0:
+                top.add(ch)
+        return f"t·({text})" if top & set(" +−/") else f"t·{text}"
 
     def run(self, datas: Sequence[Any], params: dict | None) -> Any:
         """The forward step on raw data: the result, normalised (floats for 0-d, float

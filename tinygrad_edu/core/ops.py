@@ -176,12 +176,13 @@ SUM = Op("sum", doc="sum over axis (all axes by default)", kind="reduce", symbol
          vjps=(lambda g, out, x, axis=None, keepdims=False:
                rules.expand_reduced(g, x, axis, keepdims),),
          jvps=(lambda t, out, x, axis=None, keepdims=False: SUM(t, axis=axis, keepdims=keepdims),),
+         jvp_texts=("Σ t over axis",),
          derivatives=("1",), domain=ANY, check=k.check_reduce("sum"))
 
 MAX = Op("max", doc="maximum over axis", kind="reduce", smooth=False,
          forward=k.largest,
          vjps=(rules.max_rule,),
-         jvps=(rules.max_jvp,),
+         jvps=(rules.max_jvp,), jvp_texts=("t at the maximum (averaged over ties)",),
          derivatives=("[x = max]",),
          domain=Domain(kinks="ties for the maximum (gradient shared equally)",
                        kink_gap=k.max_gap),
@@ -190,7 +191,7 @@ MAX = Op("max", doc="maximum over axis", kind="reduce", smooth=False,
 LOGSUMEXP = Op("logsumexp", doc="log Σ e^x over axis, stable for large |x|", kind="reduce",
                forward=k.logsumexp,
                vjps=(rules.logsumexp_rule,),
-               jvps=(rules.logsumexp_jvp,),
+               jvps=(rules.logsumexp_jvp,), jvp_texts=("Σ softmax(x)·t over axis",),
                derivatives=("softmax(x)",), domain=ANY, check=k.check_reduce("logsumexp"))
 
 LOG_SOFTMAX = Op("log_softmax", doc="x − logsumexp(x) along axis, stable", kind="axis",
@@ -199,6 +200,7 @@ LOG_SOFTMAX = Op("log_softmax", doc="x − logsumexp(x) along axis, stable", kin
                        g - EXP(out) * SUM(g, axis=axis, keepdims=True),),
                  jvps=(lambda t, out, x, axis=-1:
                        t - SUM(t * EXP(out), axis=axis, keepdims=True),),
+                 jvp_texts=("t − Σ softmax(x)·t along axis",),
                  derivatives=("δᵢⱼ − softmax(x)ⱼ",), domain=ANY,
                  check=k.check_reduce("log_softmax"))
 
@@ -211,13 +213,14 @@ MATMUL = Op("matmul", doc="matrix product x @ y (1-d, 2-d and batched)", kind="m
                   rules.matmul_y),
             jvps=(lambda t, out, x, y: MATMUL(t, y),
                   lambda t, out, x, y: MATMUL(x, t)),
+            jvp_texts=("T @ Y", "X @ T"),
             derivatives=("Yᵀ (on the right)", "Xᵀ (on the left)"),
             domain=Domain(ranges=((-2.0, 2.0), (-2.0, 2.0))), check=k.check_matmul)
 
 RESHAPE = Op("reshape", doc="same data, new shape", kind="reshape",
              forward=k.reshape,
              vjps=(lambda g, out, x, shape: RESHAPE(g, shape=shape_of(x)),),
-             jvps=(lambda t, out, x, shape: RESHAPE(t, shape=shape),),
+             jvps=(lambda t, out, x, shape: RESHAPE(t, shape=shape),), jvp_texts=("t reshaped",),
              derivatives=("1 (reshaped)",), domain=ANY, check=k.check_reshape)
 
 TRANSPOSE = Op("transpose", doc="permute axes (reverse by default)", kind="transpose",
@@ -225,19 +228,21 @@ TRANSPOSE = Op("transpose", doc="permute axes (reverse by default)", kind="trans
                vjps=(lambda g, out, x, axes=None:
                      TRANSPOSE(g, axes=k.inverse_axes(axes, len(shape_of(x)))),),
                jvps=(lambda t, out, x, axes=None: TRANSPOSE(t, axes=axes),),
+               jvp_texts=("t with its axes permuted",),
                derivatives=("1 (axes permuted back)",), domain=ANY, check=k.check_transpose)
 
 BROADCAST_TO = Op("broadcast_to", doc="repeat along new or size-1 axes", kind="broadcast_to",
                   forward=k.broadcast_to,
                   vjps=(lambda g, out, x, shape: rules.unbroadcast(g, shape_of(x)),),
                   jvps=(lambda t, out, x, shape: BROADCAST_TO(t, shape=shape),),
+                  jvp_texts=("t broadcast",),
                   derivatives=("1 (summed over broadcast axes)",), domain=ANY,
                   check=k.check_broadcast_to)
 
 GETITEM = Op("getitem", doc="x[index] — basic and integer-array indexing", kind="getitem",
              forward=k.getitem,
              vjps=(lambda g, out, x, index: INDEX_ADD(g, shape=shape_of(x), index=index),),
-             jvps=(lambda t, out, x, index: GETITEM(t, index=index),),
+             jvps=(lambda t, out, x, index: GETITEM(t, index=index),), jvp_texts=("t[index]",),
              derivatives=("1 at the selected elements",), domain=ANY, check=k.check_getitem)
 
 INDEX_ADD = Op("index_add", doc="zeros(shape) with x added at index (the adjoint of getitem)",
@@ -245,12 +250,13 @@ INDEX_ADD = Op("index_add", doc="zeros(shape) with x added at index (the adjoint
                forward=k.index_add,
                vjps=(lambda g, out, x, shape, index: GETITEM(g, index=index),),
                jvps=(lambda t, out, x, shape, index: INDEX_ADD(t, shape=shape, index=index),),
+               jvp_texts=("t added at index",),
                derivatives=("1 at the selected elements",), domain=ANY)
 
 CONCATENATE = Op("concatenate", doc="join arrays along an axis", kind="concatenate",
                  forward=k.concatenate,
                  vjps=PerInput(rules.concatenate_rule),
-                 jvps=PerInput(rules.concatenate_jvp),
+                 jvps=PerInput(rules.concatenate_jvp), jvp_texts=("t in its slice, 0 elsewhere",),
                  derivatives=("1 on its slice",), domain=ANY, check=k.check_concatenate)
 
 WHERE = Op("where", doc="elementwise choice: x where cond else y", kind="where",
