@@ -33,7 +33,7 @@ import numpy as np
 from .anomaly import origin_of
 from .context import is_anomaly_enabled
 from .errors import AnomalyError
-from .steps import call_vjp, changed, run_hooks, store_leaf, sum_to_shape
+from .steps import apply_rule, changed, run_hooks, store_leaf, sum_to_shape
 from .value import Value
 
 __all__ = ["run_backward", "topological_order", "backward", "Observer"]
@@ -94,7 +94,7 @@ def run_backward(
             stamp = node._stamp  # check_unchanged, merged into the loop over the inputs
             if node._version > stamp:
                 changed(node, node)
-            inputs = node._inputs
+            inputs, vjps = node._inputs, node._op.vjps
             args = inputs if create_graph else [x._data if type(x) is Value else x for x in inputs]
             out = node if create_graph else node._data
             for i, x in enumerate(inputs):
@@ -104,7 +104,7 @@ def run_backward(
                     changed(node, x)
                 if not x.requires_grad:
                     continue
-                c = call_vjp(node, i, g, args, out)  # the op table's rule
+                c = apply_rule(vjps[i], node, g, args, out)  # the op table's rule
                 if type(c) is not float or type(x._data) is not float:  # else already fit
                     c = sum_to_shape(c, x, create_graph)
                     if store and type(c) is np.ndarray and (c is g or c.base is not None):

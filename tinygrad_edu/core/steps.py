@@ -5,7 +5,8 @@ calls these.
 For one node ``y = op(x₀, x₁, …)`` and its complete gradient ``g``:
 
 1. :func:`check_unchanged` — refuse if an input changed after ``y`` was made;
-2. :func:`call_vjp` — input ``i`` receives ``vjp_i(g, y, x₀, x₁, …)``, the op table's rule;
+2. :func:`apply_rule` — input ``i`` receives ``vjp_i(g, y, x₀, x₁, …)``, the op table's rule
+   (:func:`call_vjp` names it by position; forward mode's :func:`call_jvp` runs ``jvp_i``);
 3. :func:`sum_to_shape` — bring that to ``xᵢ``'s shape and dtype (undo broadcasting);
 4. :func:`accumulate` — add it to what ``xᵢ`` has received in this pass;
 
@@ -19,7 +20,7 @@ Imports: ``errors``, ``op``, ``ops``, ``rules``, ``value``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,49 +31,50 @@ from .ops import BROADCAST_TO
 from .rules import unbroadcast
 from .value import Value, as_data, describe
 
-__all__ = ["call_vjp", "call_jvp", "sum_to_shape", "accumulate", "store_leaf",
+__all__ = ["apply_rule", "call_vjp", "call_jvp", "sum_to_shape", "accumulate", "store_leaf",
            "check_unchanged", "changed", "run_hooks"]
 
 
-def call_vjp(node: Value, position: int, g: Any, args: Sequence[Any], out: Any) -> Any:
-    """The op table's VJP rule of ``node`` for input ``position``: what it sends back.
+def apply_rule(rule: Callable[..., Any], node: Value, first: Any, args: Sequence[Any],
+               out: Any) -> Any:
+    """Run one of the op table's rules for ``node``: a VJP rule on an upstream gradient or
+    a JVP rule on a tangent (``first``), with the node's inputs ``args`` and output.
 
     A rule on Python floats raises ZeroDivisionError where NumPy gives inf or nan
     (1/0.0); the rule is then run again on NumPy scalars, so scalars and arrays agree.
 
-    >>> x = Value(3.0)
-    >>> y = x * 2.0
-    >>> call_vjp(y, 0, 1.0, (3.0, 2.0), 6.0)       # ∂(x·y)/∂x = y
+    >>> y = Value(3.0) * 2.0
+    >>> apply_rule(y.op.vjps[0], y, 1.0, (3.0, 2.0), 6.0)       # ∂(x·y)/∂x = y
     2.0
     """
-    rule = node._op.vjps[position]
     params = node._params
     try:
         # Most ops have no params; calling without ``**{}`` saves a dict a call.
-        return rule(g, out, *args, **params) if params else rule(g, out, *args)
+        return rule(first, out, *args, **params) if params else rule(first, out, *args)
     except ZeroDivisionError:
         as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
         with np.errstate(all="ignore"):
-            return rule(as_np(g), as_np(out), *map(as_np, args), **(params or {}))
+            return rule(as_np(first), as_np(out), *map(as_np, args), **(params or {}))
+
+
+def call_vjp(node: Value, position: int, g: Any, args: Sequence[Any], out: Any) -> Any:
+    """What ``node``'s input ``position`` receives from upstream ``g``: its VJP rule.
+
+    >>> y = Value(3.0) * 2.0
+    >>> call_vjp(y, 0, 1.0, (3.0, 2.0), 6.0)       # ∂(x·y)/∂x = y
+    2.0
+    """
+    return apply_rule(node._op.vjps[position], node, g, args, out)
 
 
 def call_jvp(node: Value, position: int, t: Any, args: Sequence[Any], out: Any) -> Any:
-    """Forward mode's step: what a tangent ``t`` of input ``position`` adds to ``node``'s
-    tangent, by the op table's JVP rule (with call_vjp's fallback for Python floats).
+    """What a tangent ``t`` of input ``position`` adds to ``node``'s tangent: its JVP rule.
 
-    >>> x = Value(3.0)
-    >>> y = x * 2.0
+    >>> y = Value(3.0) * 2.0
     >>> call_jvp(y, 0, 1.0, (3.0, 2.0), 6.0)       # d(x·y) = y·dx
     2.0
     """
-    rule = node._op.jvps[position]
-    params = node._params
-    try:
-        return rule(t, out, *args, **params) if params else rule(t, out, *args)
-    except ZeroDivisionError:
-        as_np = lambda a: np.float64(a) if type(a) is float else a  # noqa: E731
-        with np.errstate(all="ignore"):
-            return rule(as_np(t), as_np(out), *map(as_np, args), **(params or {}))
+    return apply_rule(node._op.jvps[position], node, t, args, out)
 
 
 def sum_to_shape(contribution: Any, target: Value, graph: bool = False) -> Any:
