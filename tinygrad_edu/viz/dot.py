@@ -38,7 +38,8 @@ from ..core import Value
 from .frames import BackwardTrace, Edge, derivative_text
 from .graph import Graph, collect, display_name, fmt_data, fmt_number, hang, readable
 
-__all__ = ["escape", "to_dot", "frame_dot", "dot_statements", "DEFAULT_MAX_NODES"]
+__all__ = ["escape", "to_dot", "frame_dot", "dot_statements", "state_style", "flow_style",
+           "dot_label", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 200
 #: Longest line of a label, in characters, and most lines in one label: escaped, 15
@@ -89,6 +90,16 @@ def _label(lines: list[Any]) -> str:
     if len(lines) > LABEL_LINES:
         lines = [*lines[:LABEL_LINES - 1], f"… {len(lines) - LABEL_LINES + 1} more lines"]
     return '"' + "\\n".join(escape(line) for line in lines) + '"'
+
+
+def dot_label(lines: list[Any]) -> str:
+    """``lines`` as one quoted DOT label, escaped and capped as every label here is (for
+    drawings built on :func:`dot_statements` elsewhere, e.g. the forward frames).
+
+    >>> print(dot_label(["local 2", "1 × 2 = 2"]))
+    "local 2\\n1 × 2 = 2"
+    """
+    return _label(lines)
 
 
 def _attrs(**attrs: Any) -> str:
@@ -349,6 +360,45 @@ def forward_statements(value: Value, *, precision: int = 4,
 
 
 # ------------------------------------------------------------ backward frames
+def state_style(graph: Graph, k: int, state: str) -> dict[str, str]:
+    """Node ``k``'s look in a frame (backward or forward): its kind's border, filled by
+    its ``state``: ``"done"`` blue, ``"current"`` orange and thick, ``"pending"`` white
+    with grey text.
+
+    >>> from tinygrad_edu import Value
+    >>> state_style(collect(Value(1.0) * 2.0), 1, "current")["fillcolor"]
+    '"#ffb74d"'
+    """
+    s = {**_kind_style(_kind(graph, k)), "fillcolor": f'"{_COLORS[state]}"'}
+    if state == "current":
+        s["penwidth"] = "3.5"
+    elif state == "pending":
+        s["fontcolor"] = '"#8a8a8a"'
+    return s
+
+
+def flow_style(state: str, *, back: bool = False) -> dict[str, str]:
+    """An edge's look in a frame: ``"none"`` (nothing flows: a constant) grey,
+    ``"pending"`` grey and dashed, ``"done"`` blue, ``"current"`` orange and thick.
+    ``back=True`` points the arrow at the input (gradients flow back); otherwise it
+    points at the output (tangents flow forward).
+
+    >>> flow_style("current", back=True)["dir"], "dir" in flow_style("done")
+    ('back', False)
+    """
+    if state == "none":
+        return {"color": f'"{_COLORS["edge_pending"]}"'}
+    if state == "pending":
+        return {"color": f'"{_COLORS["edge_pending"]}"', "style": "dashed"}
+    color = _COLORS["edge_current" if state == "current" else "edge_done"]
+    s = {"color": f'"{color}"', "fontcolor": f'"{color}"'}
+    if back:
+        s["dir"] = "back"
+    if state == "current":
+        s["penwidth"] = "2.5"
+    return s
+
+
 def paren(x: Any, precision: int) -> str:
     """A number for a product or sum: negative ones in parentheses, ``(−0.5)``."""
     text = fmt_data(x, precision)
@@ -425,14 +475,6 @@ def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
             return "pending"
         return "current" if i == index else "done"
 
-    def style(k: int) -> dict[str, str]:
-        s = {**_kind_style(_kind(graph, k)), "fillcolor": f'"{_COLORS[state(k)]}"'}
-        if state(k) == "current":
-            s["penwidth"] = "3.5"
-        elif state(k) == "pending":
-            s["fontcolor"] = '"#8a8a8a"'
-        return s
-
     def grad_lines(k: int) -> list[str]:
         if not graph.nodes[k].requires_grad:
             return []
@@ -453,13 +495,10 @@ def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
         st = state(k)
         x = graph.nodes[k].inputs[i] if i >= 0 else None
         if i >= 0 and not (type(x) is Value and x.requires_grad):
-            return {"color": f'"{_COLORS["edge_pending"]}"'}   # constants get no gradient
+            return flow_style("none")   # constants get no gradient
+        s = flow_style(st, back=True)
         if st == "pending":
-            return {"color": f'"{_COLORS["edge_pending"]}"', "style": "dashed"}
-        color = _COLORS["edge_current" if st == "current" else "edge_done"]
-        s = {"color": f'"{color}"', "fontcolor": f'"{color}"', "dir": "back"}
-        if st == "current":
-            s["penwidth"] = "2.5"
+            return s
         e = trace.edges.get((k, i))
         if i >= 0 and e is not None:
             s["label"] = _label(edge_lines(e, graph, precision))
@@ -473,6 +512,6 @@ def frame_statements(trace: BackwardTrace, index: int, *, precision: int = 4,
     # to, and what sent to it.
     near = {current, *graph.consumers[current][:_NEAR],
             *(e.target for e in frames[index].edges[:_NEAR])}
-    return dot_statements(graph, value_style=style, value_grad_lines=grad_lines,
-                          edge_style=edge_style, title=title, precision=precision,
-                          max_nodes=max_nodes, protected=near)
+    return dot_statements(graph, value_style=lambda k: state_style(graph, k, state(k)),
+                          value_grad_lines=grad_lines, edge_style=edge_style, title=title,
+                          precision=precision, max_nodes=max_nodes, protected=near)

@@ -35,8 +35,8 @@ from .frames import BackwardTrace, trace_backward
 from .graph import display_name, fmt_data, hang
 from .render import frame_svgs
 
-__all__ = ["backward_html", "html_page", "plan_sections", "summary_text", "Section",
-           "DEFAULT_MAX_FRAMES"]
+__all__ = ["backward_html", "html_page", "write_page", "plan_sections", "summary_text",
+           "Section", "DEFAULT_MAX_FRAMES", "PAGE_NODES", "BACKWARD_LEGEND"]
 
 #: At most this many frames get a section of their own (the summary comes on top).
 DEFAULT_MAX_FRAMES = 60
@@ -212,12 +212,16 @@ def _inline_svg(svg: str, prefix: str) -> str:
     return re.sub(r'\bid="', f'id="{prefix}', svg)
 
 
+#: What the edges of a backward frame say (the legend under the controls).
+BACKWARD_LEGEND = "edges: local derivative and upstream × local = contribution"
+
+
 def html_page(title: str, svgs: list[str], explanations: list[str], captions: list[str],
-              notes: list[str] = ()) -> str:
+              notes: list[str] = (), legend: str = BACKWARD_LEGEND) -> str:
     """The page itself, from already rendered SVGs and texts (all text is escaped).
 
     An empty SVG makes a section of text only (the summary); ``notes`` go under the
-    title (what was folded or left out).
+    title (what was folded or left out); ``legend`` says what the edges are labelled with.
 
     >>> page = html_page("a <b>", ["<svg></svg>"], ["∂L/∂x = 1"], ["frame 1: x"])
     >>> "<title>a &lt;b&gt;</title>" in page, page.count('class="frame"')
@@ -247,8 +251,8 @@ def html_page(title: str, svgs: list[str], explanations: list[str], captions: li
         "<button id=\"next\" type=\"button\">next &#9654;</button>"
         f"<span id=\"counter\">frame 1 / {n}</span></div>\n"
         "<div class=\"legend\">← → keys step; <b style=\"background:#cfe0fb\">done</b> "
-        "<b style=\"background:#ffb74d\">current</b> <b>pending</b>; edges: local derivative "
-        f"and upstream × local = contribution</div>{note_html}</header>\n<main>\n"
+        "<b style=\"background:#ffb74d\">current</b> <b>pending</b>; "
+        f"{html.escape(legend)}</div>{note_html}</header>\n<main>\n"
         + "\n".join(sections)
         + f"\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
@@ -316,12 +320,18 @@ def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
     page = html_page(title or f"Backward pass of {display_name(graph, loss)}, frame by frame",
                      [*svgs, ""], [*texts, summary_text(trace, precision)],
                      [*captions, "summary"], notes)
-    return _write(page, Path(path))
+    return write_page(page, Path(path))
 
 
-def _write(page: str, out: Path) -> Path:
+def write_page(page: str, out: Path) -> Path:
     """Write through a temporary file next to ``out``: never a half-written page, and
-    the temporary file is gone whatever happens (a full disk, Ctrl-C)."""
+    the temporary file is gone whatever happens (a full disk, Ctrl-C).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_page("<p>hi</p>", Path(folder) / "a.html").read_text()
+    '<p>hi</p>'
+    """
     tmp = out.with_name(out.name + ".tmp")
     try:
         # Characters UTF-8 cannot encode (a lone surrogate in a title) become '?'.

@@ -29,7 +29,7 @@ from .graph import Graph
 if TYPE_CHECKING:  # graphviz is imported lazily, so that DOT text needs nothing
     import graphviz
 
-__all__ = ["draw", "draw_frame", "render_frames", "frame_svgs", "to_svg", "render_bytes",
+__all__ = ["draw", "draw_frame", "digraph", "render_frames", "frame_svgs", "to_svg", "render_bytes",
            "render_svgs", "check_leaves", "LeafCheck", "DotNotFoundError", "DotError"]
 
 _INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
@@ -61,6 +61,16 @@ def _digraph(statements: list[str]) -> graphviz.Digraph:
         raise ImportError("tinygrad_edu.viz: the 'graphviz' Python package is missing; "
                           "pip install graphviz") from error
     return graphviz.Digraph(name="G", body=[f"\t{s}\n" for s in statements])
+
+
+def digraph(statements: list[str]) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` whose ``.source`` is exactly these DOT statements (for
+    drawings built elsewhere on :func:`tinygrad_edu.viz.dot.dot_statements`).
+
+    >>> digraph(["a -> b"]).source
+    'digraph G {\\n\\ta -> b\\n}\\n'
+    """
+    return _digraph(statements)
 
 
 def _require_dot(where: str) -> None:
