@@ -317,6 +317,26 @@ def where(x, y, cond):
     return as_result(np.where(cond, x, y))
 
 
+# ------------------------------------------- elementwise, continued
+# Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
+
+
+# -------------------------------------------- reductions, continued
+# Products, moments, running sums, norms.
+
+
+# --------------------------------------------------- linear algebra
+# Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
+
+
+# --------------------------------------------- structure, continued
+# Repeating, flipping, padding, splitting and moving axes; gathering by index.
+
+
+# ---------------------------------------------------------- windows
+# Sliding windows: what convolution and pooling are built from.
+
+
 # ----------------------------------------------------------------- checks
 # Called only when a kernel has raised, to say what was wrong in the op's own words.
 

@@ -169,6 +169,9 @@ LOG_SIGMOID = Op("log_sigmoid", doc="log σ(x), stable for large |x|", kind="una
                  vjps=(lambda g, out, x: g * SIGMOID(-x),),
                  derivatives=("σ(−x)",), domain=ANY)
 
+# ------------------------------------------------------------------ elementwise, continued
+# Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
+
 # ------------------------------------------------------------------ reductions
 
 SUM = Op("sum", doc="sum over axis (all axes by default)", kind="reduce", symbol="Σ",
@@ -203,6 +206,9 @@ LOG_SOFTMAX = Op("log_softmax", doc="x − logsumexp(x) along axis, stable", kin
                  jvp_texts=("t − Σ softmax(x)·t along axis",),
                  derivatives=("δᵢⱼ − softmax(x)ⱼ",), domain=ANY,
                  check=k.check_reduce("log_softmax"))
+
+# ------------------------------------------------------------------ reductions, continued
+# Products, moments, running sums, norms.
 
 # ------------------------------------------------------------------ matrices and shapes
 
@@ -264,6 +270,15 @@ WHERE = Op("where", doc="elementwise choice: x where cond else y", kind="where",
            vjps=(lambda g, out, x, y, cond: select(cond, g),
                  lambda g, out, x, y, cond: select(~cond, g)),
            derivatives=("[cond]", "[not cond]"), domain=PAIR, check=k.check_where)
+
+# ------------------------------------------------------------------ linear algebra
+# Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
+
+# ------------------------------------------------------------------ structure, continued
+# Repeating, flipping, padding, splitting and moving axes; gathering by index.
+
+# ------------------------------------------------------------------ windows
+# Sliding windows: what convolution and pooling are built from.
 
 #: Every primitive, by name, in the order the rows are written above (a new row is in
 #: it by being written). Tests, docs, the graph labels and the checker read this.

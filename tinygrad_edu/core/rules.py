@@ -244,4 +244,25 @@ def concatenate_rule(i, g, out, *xs, axis=0):
     return ops.GETITEM(g, index=index)
 
 
+
+# ------------------------------------------- elementwise, continued
+# Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
+
+
+# -------------------------------------------- reductions, continued
+# Products, moments, running sums, norms.
+
+
+# --------------------------------------------------- linear algebra
+# Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
+
+
+# --------------------------------------------- structure, continued
+# Repeating, flipping, padding, splitting and moving axes; gathering by index.
+
+
+# ---------------------------------------------------------- windows
+# Sliding windows: what convolution and pooling are built from.
+
+
 from . import ops  # noqa: E402  (the table imports this module first; rules read it as they run)
