@@ -26,7 +26,7 @@ from ..core.value import upstream_for
 from .graph import Graph, collect, display_name, fmt_data
 
 __all__ = ["Edge", "Frame", "BackwardTrace", "trace_backward", "backward_frames",
-           "local_derivative", "derivative_text", "name_operands"]
+           "local_derivative", "derivative_text", "operand_names", "name_operands"]
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,18 @@ def derivative_text(graph: Graph, k: int, position: int) -> str:
     >>> derivative_text(g, 1, 0), derivative_text(g, 2, 1)
     ('σ(z)·(1−σ(z))', '0.5')
     """
-    node = graph.nodes[k]
-    return name_operands(node.op.derivative(position),
-                         [_operand_name(graph, x) for x in node.inputs[:2]])
+    return name_operands(graph.nodes[k].op.derivative(position), operand_names(graph, k))
+
+
+def operand_names(graph: Graph, k: int) -> list[str]:
+    """What the op table's operand letters of node ``k`` stand for (``x``, ``y``): the
+    names of its first two inputs, or a short constant's value.
+
+    >>> from tinygrad_edu import Value
+    >>> operand_names(collect(Value(2.0, name="a") * -3.0), 2)
+    ['a', '(−3)']
+    """
+    return [_operand_name(graph, x) for x in graph.nodes[k].inputs[:2]]
 
 
 def trace_backward(loss: Value, gradient: Any = None) -> BackwardTrace:
