@@ -155,7 +155,7 @@ def operand_names(graph: Graph, k: int) -> list[str]:
     names of its first two inputs, or a short constant's value.
 
     >>> from tinygrad_edu import Value
-    >>> operand_names(collect(Value(2.0, name="a") * -3.0), 2)
+    >>> operand_names(collect(Value(2.0, name="a") * -3.0), 1)
     ['a', '(−3)']
     """
     return [_operand_name(graph, x) for x in graph.nodes[k].inputs[:2]]
