@@ -23,7 +23,7 @@ from .errors import ShapeError
 from .forward import run_forward_mode
 from .value import Value, as_data, upstream_for
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "hvp"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "hvp", "tangent_seeds"]
 
 
 def grad(
@@ -159,9 +159,15 @@ def hessian(f: Callable[[Value], Value], x: Any) -> np.ndarray:
     return np.array(rows).reshape(xv.shape + xv.shape)
 
 
-def _tangent_seeds(where: str, primals: Sequence[Any], tangents: Sequence[Any]
-                   ) -> tuple[list[Value], dict[Value, Any]]:
-    """Fresh Values for ``primals`` and their tangents, checked (same count and shapes)."""
+def tangent_seeds(where: str, primals: Sequence[Any], tangents: Sequence[Any]
+                  ) -> tuple[list[Value], dict[Value, Any]]:
+    """Fresh Values for ``primals`` and their tangents, checked (same count and shapes);
+    ``where`` names the caller in errors (``jvp``, ``hvp``, the forward-mode drawings).
+
+    >>> values, seeds = tangent_seeds("jvp", (2.0,), (1,))
+    >>> seeds[values[0]]
+    1.0
+    """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(f"{where}: primals and tangents must be tuples (one entry per "
                         f"argument of f), got {type(primals).__name__} and "
@@ -196,7 +202,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     >>> out, tangent                      # d(x²) = 2x·dx
     (array([1., 4.]), array([2., 0.]))
     """
-    values, seeds = _tangent_seeds("jvp", primals, tangents)
+    values, seeds = tangent_seeds("jvp", primals, tangents)
     result = f(*values)
     outs = result if isinstance(result, (tuple, list)) else (result,)
     for out in outs:
@@ -220,7 +226,7 @@ def hvp(f: Callable[..., Value], primals: Sequence[Any], tangents: Sequence[Any]
     >>> hvp(lambda x: (x ** 3.0).sum(), (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
     array([ 6., 12.])
     """
-    values, seeds = _tangent_seeds("hvp", primals, tangents)
+    values, seeds = tangent_seeds("hvp", primals, tangents)
     y = _check_output(f(*values), "hvp")
     if y.shape != ():
         raise ShapeError(f"hvp: f must return a scalar, got shape {y.shape}")

@@ -5,7 +5,9 @@
 * :func:`explain` — the chain rule for one node, in words and numbers;
 * :func:`draw` / :func:`render_frames` — ``graphviz.Digraph`` objects and files
   (need Graphviz's ``dot`` program to render);
-* :func:`backward_html` — one self-contained HTML page stepping through the frames.
+* :func:`backward_html` — one self-contained HTML page stepping through the frames;
+* :func:`trace_forward`, :func:`forward_frame_dot`, :func:`draw_forward_frame`,
+  :func:`forward_html` — the same for forward mode: tangents flowing input → output.
 
 >>> from tinygrad_edu import Value
 >>> from tinygrad_edu.viz import backward_frames
@@ -16,10 +18,12 @@
 
 from .dot import escape, frame_dot, to_dot
 from .explain import explain
+from .forward import draw_forward_frame, forward_frame_dot, forward_html, trace_forward
 from .frames import backward_frames, trace_backward
 from .html import backward_html
 from .render import DotError, DotNotFoundError, draw, draw_frame, render_frames
 
 __all__ = ["to_dot", "frame_dot", "escape", "backward_frames", "trace_backward", "explain",
            "draw", "draw_frame", "render_frames", "DotNotFoundError", "DotError",
-           "backward_html"]
+           "backward_html", "trace_forward", "forward_frame_dot", "draw_forward_frame",
+           "forward_html"]

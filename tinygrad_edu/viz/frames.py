@@ -26,7 +26,8 @@ from ..core.value import upstream_for
 from .graph import Graph, collect, display_name, fmt_data
 
 __all__ = ["Edge", "Frame", "BackwardTrace", "trace_backward", "backward_frames",
-           "local_derivative", "derivative_text", "operand_names", "name_operands"]
+           "local_derivative", "derivative_text", "jvp_text", "operand_names",
+           "name_operands"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def local_derivative(node: Value, position: int) -> Any:
 #: An operand letter of the op table's texts (x, y; X, Y for matmul) as a whole symbol:
 #: not the x of "exp" or "max".
 _OPERAND = re.compile(r"(?<![A-Za-z0-9_])([xyXY])(?![A-Za-z0-9_])")
+#: The same, and a JVP text's tangent letter (t; T for matmul).
+_OPERAND_OR_TANGENT = re.compile(r"(?<![A-Za-z0-9_])([xyXYtT])(?![A-Za-z0-9_])")
 _SIMPLE_NAME = re.compile(r"[\w.…]+")
 
 
@@ -120,20 +123,27 @@ def _operand_name(graph: Graph, x: Any) -> str:
     return name if _SIMPLE_NAME.fullmatch(name) else f"({name})"
 
 
-def name_operands(text: str, names: list[str]) -> str:
+def name_operands(text: str, names: list[str], tangent: str | None = None) -> str:
     """Replace each operand letter of an op table text by its input's name: ``x``/``X``
-    by ``names[0]``, ``y``/``Y`` by ``names[1]``, whole symbols only.
+    by ``names[0]``, ``y``/``Y`` by ``names[1]``, whole symbols only. With ``tangent``,
+    a JVP text's ``t``/``T`` (the input's tangent) becomes that name too, in the same pass
+    (so an input named ``t`` is not renamed twice).
 
     >>> name_operands("exp(x)", ["z"]), name_operands("[x = max]", ["h"])
     ('exp(z)', '[h = max]')
     >>> name_operands("Xᵀ (on the left)", ["h", "W_o"])
     'hᵀ (on the left)'
+    >>> name_operands("X @ T", ["t", "W_o"], tangent="dW_o")
+    't @ dW_o'
     """
     def name(match: re.Match) -> str:
-        i = "xyXY".index(match.group(1)) % 2
-        return names[i] if i < len(names) else match.group(1)
+        letter = match.group(1)
+        if letter in "tT":
+            return tangent if tangent is not None else letter
+        i = "xyXY".index(letter) % 2
+        return names[i] if i < len(names) else letter
 
-    return _OPERAND.sub(name, text)
+    return (_OPERAND if tangent is None else _OPERAND_OR_TANGENT).sub(name, text)
 
 
 def derivative_text(graph: Graph, k: int, position: int) -> str:
@@ -148,6 +158,22 @@ def derivative_text(graph: Graph, k: int, position: int) -> str:
     ('σ(z)·(1−σ(z))', '0.5')
     """
     return name_operands(graph.nodes[k].op.derivative(position), operand_names(graph, k))
+
+
+def jvp_text(graph: Graph, k: int, position: int) -> str:
+    """The op table's JVP of node ``k`` for input ``position`` (:meth:`Op.jvp_text`), its
+    operands named as in :func:`derivative_text` and its tangent ``t`` written ``d`` +
+    that input's name (the forward frames' edge labels).
+
+    >>> from tinygrad_edu import Value
+    >>> a, b = Value(2.0, name="a"), Value(3.0, name="b")
+    >>> g = collect((a * b).sin())
+    >>> jvp_text(g, 2, 1), jvp_text(g, 3, 0)
+    ('db·a', 'dmul2·cos(mul2)')
+    """
+    node = graph.nodes[k]
+    tangent = "d" + _operand_name(graph, node.inputs[position])
+    return name_operands(node.op.jvp_text(position), operand_names(graph, k), tangent)
 
 
 def operand_names(graph: Graph, k: int) -> list[str]:
