@@ -77,7 +77,8 @@ nitpick_ignore_regex = [
     (r"py:.*", r"tinygrad_edu(\.\w+){2,}"),
     (r"py:mod", r".*"),
     # ... and the few types public functions return that live there, by their short names.
-    (r"py:.*", r"(_HookHandle|TracedFunction|BackwardTrace|Frame|Explanation|check_leaves"
+    (r"py:.*", r"(_HookHandle|TracedFunction|BackwardTrace|ForwardTrace|Frame|Explanation"
+               r"|check_leaves"
                r"|apply|ACTIVATIONS)"),
 ]
 

@@ -22,7 +22,7 @@ def test_the_tutorials_and_guides_are_notebooks():
     names = {str(page.relative_to(ROOT / "docs")) for page in PAGES}
     assert {"getting_started.md", "tutorials/article1.md", "tutorials/article2.md",
             "tutorials/blog.md", "guides/compare.md", "guides/checking.md",
-            "guides/new_op.md", "guides/graphs.md", "guides/models.md",
+            "guides/new_op.md", "guides/graphs.md", "guides/forward_mode.md", "guides/models.md",
             "guides/speed.md"} <= names
 
 
