@@ -157,3 +157,43 @@ def test_stepper_at_phone_width(page_file):
             assert problems == []
         finally:
             browser.close()
+
+
+def test_forward_stepper_in_headless_chromium(tmp_path):
+    # The forward-mode page is the same stepper: 10 frames (W_h, W_o and 8 ops) and the
+    # summary, whose output tangent is <∇L, V> from article II's hand gradients.
+    from tinygrad_edu import Value
+    from tinygrad_edu.articles import manual
+    from tinygrad_edu.articles.cases import ARTICLE2_W_H, ARTICLE2_W_O, two_layer_loss
+    from tinygrad_edu.viz import forward_html, trace_forward
+
+    W_h, W_o = np.array(ARTICLE2_W_H), np.array(ARTICLE2_W_O)
+    V_h, V_o = np.full((2, 3), 0.5), np.array([[1.0], [-1.0], [2.0]])
+    weights = Value(W_h, name="W_h"), Value(W_o, name="W_o")
+    loss = two_layer_loss(manual.OR_X, manual.OR_T, *weights)
+    path = forward_html(trace_forward(loss, dict(zip(weights, (V_h, V_o), strict=True))),
+                        tmp_path / "forward.html")
+    hand = manual.two_layer_grads(manual.OR_X, manual.OR_T, W_h, W_o)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(path.as_uri())
+            assert page.text_content("#counter") == "frame 1 / 11"
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("ArrowRight")
+            assert page.get_attribute("body", "data-frame") == "2"
+            shown = page.locator(".frame:not([hidden])")
+            assert shown.locator("pre").text_content().startswith("matmul")
+            assert shown.locator(".graph [fill='#ffb74d']").count() == 1  # the current node
+            page.keyboard.press("End")
+            summary = page.locator(".frame:not([hidden]) pre").text_content()
+            (tangent,) = re.findall(r"d\w+ = J·t = ([−\d.e]+)", summary)
+            want = np.sum(hand["W_h"] * V_h) + np.sum(hand["W_o"] * V_o)
+            np.testing.assert_allclose(float(tangent.replace("−", "-")), want, rtol=6e-4)
+            assert problems == []
+        finally:
+            browser.close()
