@@ -257,6 +257,8 @@ def test_bad_input_is_refused_with_a_clear_error():
         trace_forward(lambda a, b: a * b, (1.0, 2.0), (1.0,))
     with pytest.raises(TypeError, match="must return one Value"):
         trace_forward(lambda a: 3.0, (1.0,), (1.0,))
+    with pytest.raises(ValueError, match="does not depend on its arguments"), tg.no_grad():
+        trace_forward(lambda a: a * 2.0, (1.0,), (1.0,))
     with pytest.raises(IndexError, match="frame 5 does not exist.*3 frames"):
         forward_frame_dot(trace_forward(y, {a: 1.0, b: 1.0}), 5)
 

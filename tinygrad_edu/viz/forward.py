@@ -46,7 +46,7 @@ from .dot import (
 )
 from .frames import jvp_text, local_derivative
 from .graph import Graph, collect, display_name, fmt_data, hang
-from .html import html_page, write_page
+from .html import DEFAULT_MAX_FRAMES, html_page, picture_nodes, write_page
 from .render import digraph, render_svgs
 
 if TYPE_CHECKING:
@@ -181,7 +181,11 @@ def _call(f: Callable[..., Value], primals: Any, tangents: Any
                         f"got {type(output).__name__}")
     in_graph = collect(output).index
     # An argument f does not use has no node to draw; its tangent changes nothing.
-    return output, {v: t for v, t in seeds.items() if id(v) in in_graph}
+    used = {v: t for v, t in seeds.items() if id(v) in in_graph}
+    if not used:
+        raise ValueError("trace_forward: f's output does not depend on its arguments (was "
+                         "it computed under no_grad?), so no tangent flows")
+    return output, used
 
 
 def _parameter_names(f: Callable[..., Any], n: int) -> list[str]:
@@ -368,7 +372,7 @@ def draw_forward_frame(trace: ForwardTrace, index: int, *, precision: int = 4,
 
 # ----------------------------------------------------------------- the page
 def forward_html(trace: ForwardTrace, path: str | os.PathLike, *, precision: int = 4,
-                 max_nodes: int = DEFAULT_MAX_NODES, max_frames: int = 60,
+                 max_nodes: int = DEFAULT_MAX_NODES, max_frames: int = DEFAULT_MAX_FRAMES,
                  title: str | None = None) -> Path:
     """Write one self-contained HTML page stepping through a forward-mode pass (the
     backward stepper's page: buttons, ← → keys, slider), then a summary.
@@ -394,9 +398,10 @@ def forward_html(trace: ForwardTrace, path: str | os.PathLike, *, precision: int
         shown = [*range(head), *range(n - max_frames // 2, n)]
         notes.append(f"This forward pass has {n:,} frames, more than max_frames={max_frames}: "
                      f"frames {head + 1:,}–{n - max_frames // 2:,} are not shown.")
-    svgs = render_svgs([forward_frame_dot(trace, i, precision=precision, max_nodes=max_nodes)
-                        for i in shown], "forward_html")
     graph = trace.graph
+    per_picture = picture_nodes(len(shown), max_nodes, len(graph.nodes), notes)
+    svgs = render_svgs([forward_frame_dot(trace, i, precision=precision, max_nodes=per_picture)
+                        for i in shown], "forward_html")
     captions = [f"frame {i + 1}: {display_name(graph, graph.nodes[trace.frames[i].node])}"
                 for i in shown]
     texts = [forward_text(trace, i, precision) for i in shown]

@@ -35,7 +35,8 @@ from .frames import BackwardTrace, trace_backward
 from .graph import display_name, fmt_data, hang
 from .render import frame_svgs
 
-__all__ = ["backward_html", "html_page", "write_page", "plan_sections", "summary_text",
+__all__ = ["backward_html", "html_page", "write_page", "picture_nodes", "plan_sections",
+           "summary_text",
            "Section", "DEFAULT_MAX_FRAMES", "PAGE_NODES", "BACKWARD_LEGEND"]
 
 #: At most this many frames get a section of their own (the summary comes on top).
@@ -302,10 +303,7 @@ def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
     trace = trace_backward(loss)
     graph = trace.graph
     sections, notes = plan_sections(trace, max_frames, precision=precision)
-    per_picture = min(max_nodes, max(_MIN_NODES, PAGE_NODES // len(sections)))
-    if per_picture < min(max_nodes, len(graph.nodes)):
-        notes.append(f"To keep the page small, each picture draws at most {per_picture} "
-                     f"of the {len(graph.nodes):,} values.")
+    per_picture = picture_nodes(len(sections), max_nodes, len(graph.nodes), notes)
     svgs = frame_svgs(trace, [s.last for s in sections], precision=precision,
                       max_nodes=per_picture)
     texts, captions = [], []
@@ -321,6 +319,22 @@ def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
                      [*svgs, ""], [*texts, summary_text(trace, precision)],
                      [*captions, "summary"], notes)
     return write_page(page, Path(path))
+
+
+def picture_nodes(pictures: int, max_nodes: int, values: int, notes: list[str]) -> int:
+    """How many values each of ``pictures`` pictures may draw, so that a page stays a few
+    megabytes (``PAGE_NODES`` in all, never fewer than 20 a picture); when that is fewer
+    than the graph's ``values``, a note saying so is added to ``notes``.
+
+    >>> notes = []
+    >>> picture_nodes(60, 200, 1_000, notes), notes
+    (50, ['To keep the page small, each picture draws at most 50 of the 1,000 values.'])
+    """
+    per_picture = min(max_nodes, max(_MIN_NODES, PAGE_NODES // pictures))
+    if per_picture < min(max_nodes, values):
+        notes.append(f"To keep the page small, each picture draws at most {per_picture} "
+                     f"of the {values:,} values.")
+    return per_picture
 
 
 def write_page(page: str, out: Path) -> Path:
