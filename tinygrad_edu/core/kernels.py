@@ -354,9 +354,10 @@ def _pair(value: Any, what: str, least: int) -> tuple[int, int]:
 
 
 def window_geometry(shape: tuple[int, ...], kernel: Any, stride: Any = 1, padding: Any = 0,
-                    dilation: Any = 1) -> WindowGeometry:
+                    dilation: Any = 1, need_fit: bool = True) -> WindowGeometry:
     """Check the windows of an input of ``shape`` and say where they are; a ShapeError
-    names the shape and the parameters when no window fits.
+    names the shape and the parameters when no window fits (``need_fit=False`` checks
+    the parameters alone, for layers that learn the input's shape later).
 
     >>> window_geometry((1, 1, 5, 5), 3, stride=2, padding=1).out
     (3, 3)
@@ -368,7 +369,7 @@ def window_geometry(shape: tuple[int, ...], kernel: Any, stride: Any = 1, paddin
                          f"over the last two), got shape {shape}")
     out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
                 zip(shape[-2:], kernel, stride, padding, dilation, strict=True))
-    if min(out) < 1:
+    if need_fit and min(out) < 1:
         raise ShapeError(f"windows: a {kernel} kernel with dilation {dilation} does not fit "
                          f"in shape {shape} padded by {padding}")
     return WindowGeometry(kernel, stride, padding, dilation, out)  # type: ignore[arg-type]
@@ -402,7 +403,7 @@ def windows_adjoint(g, shape, kernel, stride=1, padding=0, dilation=1):
     taken from, into zeros of ``shape``: the VJP of ``windows``. One strided slice-add per
     kernel position (overlapping windows add up), not one ``np.add.at`` per element.
 
-    >>> windows_adjoint(np.ones((1, 2, 1, 2)), (1, 3), 2).tolist()   # the middle is in both
+    >>> windows_adjoint(np.ones((1, 2, 1, 2)), (1, 3), (1, 2)).tolist()   # the middle: in both
     [[1.0, 2.0, 1.0]]
     """
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = window_geometry(
