@@ -87,3 +87,27 @@ def test_a_measured_run_judges_its_goals_and_columns_fit_their_names():
 def test_unknown_workload_is_an_error(capsys):
     assert bench.main(["--only", "W9"]) == 2
     assert "W9" in capsys.readouterr().err
+
+
+def test_w7_hand_numpy_step_has_tinygrad_edus_gradients():
+    """The W7 self-check: the hand im2col step and tinygrad_edu's layers agree at float64
+    (same weights, same dropout mask) to rounding, so W7 times the same math."""
+    from tinygrad_edu.bench import cnn
+    assert cnn.self_check() < 1e-10
+
+
+def test_w7_model_is_the_examples_model():
+    import importlib.util
+    import pathlib
+
+    import numpy as np
+
+    from tinygrad_edu.bench import cnn
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "digits_cnn.py"
+    spec = importlib.util.spec_from_file_location("digits_cnn", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    _, _, weights = cnn._data(np.float32)
+    ours, theirs = cnn.digits_cnn(weights), example.make_model(0)
+    assert repr(ours) == repr(theirs)
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in theirs.parameters()]

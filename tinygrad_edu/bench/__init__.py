@@ -2,10 +2,10 @@
 
 Workloads (see each module): W1 article II iteration and W6 memory over many of them
 (:mod:`.article2`), W2 scalar vs tensor MLP and W3 784-256-10 MLP (:mod:`.mlp`), W4
-scalar chains and W5 DOT text (:mod:`.graph`). :mod:`.harness` times systems in turns
-and reports medians and ratios. The harness ships inside the package so that the
-installed ``tinygrad-edu bench`` command works; ``python -m benchmarks.run`` in a
-checkout is a thin entry point to the same :func:`main`.
+scalar chains and W5 DOT text (:mod:`.graph`), W7 a CNN training step (:mod:`.cnn`).
+:mod:`.harness` times systems in turns and reports medians and ratios. The harness
+ships inside the package so that the installed ``tinygrad-edu bench`` command works;
+``python -m benchmarks.run`` in a checkout is a thin entry point to the same :func:`main`.
 
 PyTorch and micrograd are baselines only when importable; hand NumPy always runs.
 
@@ -22,7 +22,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from . import article2, graph, mlp
+from . import article2, cnn, graph, mlp
 from .harness import Report, format_table
 
 __all__ = ["WORKLOADS", "run", "main", "add_arguments", "format_table"]
@@ -35,6 +35,7 @@ WORKLOADS: dict[str, Callable[[Report, bool], None]] = {
     "W4": graph.w4,
     "W5": graph.w5,
     "W6": article2.w6,
+    "W7": cnn.w7,
 }
 
 

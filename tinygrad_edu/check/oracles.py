@@ -320,6 +320,23 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         vjp, _ = autograd.make_vjp(lambda z: z[index])(zeros)
         return vjp(x)
 
+    def windows(x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
+        # pad by joining constant blocks (no arithmetic on x: −0.0, inf and nan stay),
+        # then take every window with one integer-array index
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _pairs(kernel, stride, padding, dilation)
+        lead, (h, w) = anp.shape(x)[:-2], anp.shape(x)[-2:]
+        if pw:
+            side = np.full(lead + (h, pw), fill, dtype=dtype_of(x))
+            x = anp.concatenate([side, x, side], axis=-1)
+        if ph:
+            side = np.full(lead + (ph, w + 2 * pw), fill, dtype=dtype_of(x))
+            x = anp.concatenate([side, x, side], axis=-2)
+        oh = (h + 2 * ph - (kh - 1) * dh - 1) // sh + 1
+        ow = (w + 2 * pw - (kw - 1) * dw - 1) // sw + 1
+        rows = np.add.outer(np.arange(oh) * sh, np.arange(kh) * dh)[:, None, :, None]
+        cols = np.add.outer(np.arange(ow) * sw, np.arange(kw) * dw)[None, :, None, :]
+        return x[..., rows, cols]
+
     table: dict[str, Callable[..., Any]] = {
         "add": anp.add, "sub": anp.subtract, "mul": anp.multiply, "div": anp.true_divide,
         "pow": anp.power, "maximum": anp.maximum, "minimum": anp.minimum,
@@ -342,6 +359,7 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         "index_add": index_add,
         "concatenate": lambda *xs, axis=0: anp.concatenate(list(xs), axis=axis),
         "where": where,
+        "windows": windows,
     }
     if conventions:
         table.update(_convention_primitives(anp, primitive, defvjp))
@@ -468,6 +486,11 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
             "tanh": tanh, "softplus": softplus}
 
 
+def _pairs(*values: Any) -> list[tuple[int, int]]:
+    """Each int or pair of ints as a pair (the parameters of ``windows``)."""
+    return [(v, v) if isinstance(v, (int, np.integer)) else tuple(v) for v in values]
+
+
 def _exact_sigmoid(x: Any) -> Any:
     """σ(x) to the last bit, without overflow: e^−|x| ≤ 1 in both branches."""
     x = np.asarray(x, dtype=np.result_type(x, np.float32))
@@ -516,6 +539,12 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         like = x if isinstance(x, torch.Tensor) else y
         return torch.where(torch.as_tensor(cond), as_tensor(x, like), as_tensor(y, like))
 
+    def windows(x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _pairs(kernel, stride, padding, dilation)
+        x = torch.nn.functional.pad(x, (pw, pw, ph, ph), value=fill)
+        x = x.unfold(-2, (kh - 1) * dh + 1, sh).unfold(-2, (kw - 1) * dw + 1, sw)
+        return x[..., ::dh, ::dw]
+
     return {
         "add": binary(torch.add), "sub": binary(torch.sub), "mul": binary(torch.mul),
         "div": binary(torch.div), "pow": binary(torch.pow),
@@ -537,6 +566,7 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         "index_add": index_add,
         "concatenate": lambda *xs, axis=0: torch.cat(xs, dim=axis),
         "where": where,
+        "windows": windows,
     }
 
 

@@ -224,12 +224,37 @@ def _where(draw, op):
     return pair.input_shapes[:2], {"cond": cond}
 
 
+@st.composite
+def _window_params(draw, shape: tuple[int, ...]) -> dict:
+    """kernel, stride, padding and dilation (ints or pairs) for windows that fit in the
+    last two axes of ``shape``; sometimes a fill other than 0 for the padding."""
+    pairs: dict[str, list[int]] = {"kernel": [], "stride": [], "padding": [], "dilation": []}
+    for n in shape[-2:]:
+        padding, dilation = draw(st.integers(0, 1)), draw(st.integers(1, 2))
+        widest = (n + 2 * padding - 1) // dilation + 1  # (k − 1)·d + 1 ≤ n + 2p
+        pairs["kernel"].append(draw(st.integers(1, min(widest, 3))))
+        pairs["stride"].append(draw(st.integers(1, 2)))
+        pairs["padding"].append(padding)
+        pairs["dilation"].append(dilation)
+    params: dict[str, Any] = {name: pair[0] if pair[0] == pair[1] and draw(st.booleans())
+                              else tuple(pair) for name, pair in pairs.items()}
+    if any(pairs["padding"]) and draw(st.booleans()):
+        params["fill"] = draw(st.sampled_from((1.5, -2.0)))
+    return params
+
+
+@st.composite
+def _windows(draw, op):
+    shape = draw(shapes(min_dims=2, max_dims=4))
+    return (shape,), draw(_window_params(shape))
+
+
 #: How to draw shapes and parameters for each kind of op in the table.
 KINDS = {
     "unary": _unary, "binary": _binary, "reduce": _reduce, "axis": _axis,
     "matmul": _matmul, "reshape": _reshape, "transpose": _transpose,
     "broadcast_to": _broadcast_to, "getitem": _getitem, "index_add": _index_add,
-    "concatenate": _concatenate, "where": _where,
+    "concatenate": _concatenate, "where": _where, "windows": _windows,
 }
 
 
@@ -454,12 +479,20 @@ def _p_where(draw, op, shapes_, x, dtype, values_=None):
     return (x, y), {"cond": draw(hnp.arrays(np.bool_, shape))}
 
 
+def _p_windows(draw, op, shapes_, x, dtype, values_=None):
+    """windows of ``x``, or of another slot when ``x`` has fewer than two axes."""
+    slot = x if len(shapes_[x]) >= 2 else _pick_slot(draw, shapes_, lambda s: len(s) >= 2)
+    if slot is None:
+        return None
+    return (slot,), draw(_window_params(shapes_[slot]))
+
+
 #: How a program calls an op of each kind on the slots it has (None: not applicable).
 PROGRAM_KINDS = {
     "unary": _p_unary, "binary": _p_binary, "reduce": _p_reduce, "axis": _p_axis,
     "matmul": _p_matmul, "reshape": _p_shape_only, "transpose": _p_shape_only,
     "broadcast_to": _p_shape_only, "getitem": _p_shape_only, "index_add": _p_index_add,
-    "concatenate": _p_concatenate, "where": _p_where,
+    "concatenate": _p_concatenate, "where": _p_where, "windows": _p_windows,
 }
 
 
@@ -492,8 +525,10 @@ def programs(draw, ops: Any = None, max_ops: int = 6, dtypes: tuple = (np.float6
         op = OPS[include if position == forced else draw(st.sampled_from(names))]
         x = _pick_slot(draw, shapes_)
         made = PROGRAM_KINDS[op.kind](draw, op, shapes_, x, dtype, values_)
-        if made is None and position == forced:  # e.g. getitem of a scalar: add an axis
-            _append(instructions, shapes_, values_, Instruction("reshape", (x,), {"shape": (1,)}))
+        if made is None and position == forced:
+            # getitem of a scalar, windows of a vector: give x two axes, (1, size)
+            _append(instructions, shapes_, values_,
+                    Instruction("reshape", (x,), {"shape": (1, -1)}))
             x = len(shapes_) - 1
             made = PROGRAM_KINDS[op.kind](draw, op, shapes_, x, dtype, values_)
         if made is None:

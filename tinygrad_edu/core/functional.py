@@ -24,6 +24,8 @@ __all__ = [
     "softplus", "maximum", "minimum", "clip", "sum", "mean", "max", "min", "logsumexp",
     "softmax", "log_softmax", "reshape", "transpose", "concatenate", "stack", "where",
     "matmul", "as_value",
+    # windows
+    "windows",
 ]
 
 
@@ -206,3 +208,22 @@ def where(cond: Any, x: Any, y: Any) -> Value:
     """
     mask = np.asarray(cond.data if isinstance(cond, Value) else cond, dtype=bool)
     return apply(ops.WHERE, (x, y), {"cond": mask})
+
+
+# ---------------------------------------------------------------- windows
+
+
+def windows(x: Any, kernel: int | Sequence[int], stride: int | Sequence[int] = 1,
+            padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1,
+            fill: float = 0.0) -> Value:
+    """The ``kernel``-sized windows over the last two axes: ``(..., H, W)`` gives
+    ``(..., OH, OW, KH, KW)`` (the table's ``windows`` row), ``x`` padded with ``fill``
+    on every side, windows ``stride`` apart, their elements ``dilation`` apart. Each
+    parameter is an int or a (rows, columns) pair. Convolution is ``windows`` then a
+    matmul; pooling is ``windows`` then ``max`` or ``mean``.
+
+    >>> windows(Value(np.arange(9.0).reshape(3, 3)), 2).data[0, 1].tolist()
+    [[1.0, 2.0], [4.0, 5.0]]
+    """
+    return apply(ops.WINDOWS, (x,), {"kernel": kernel, "stride": stride, "padding": padding,
+                                     "dilation": dilation, "fill": float(fill)})

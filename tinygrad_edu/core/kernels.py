@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -335,6 +335,104 @@ def where(x, y, cond):
 
 # ---------------------------------------------------------- windows
 # Sliding windows: what convolution and pooling are built from.
+class WindowGeometry(NamedTuple):
+    """Where the windows of :func:`windows` sit: each field a (rows, columns) pair."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    out: tuple[int, int]  # how many windows fit along the rows and along the columns
+
+
+def _pair(value: Any, what: str, least: int) -> tuple[int, int]:
+    """An int or two ints as a pair of ints ≥ ``least``; a ShapeError names ``what``."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= least for v in pair):
+        raise ShapeError(f"windows: {what} must be an int or two ints ≥ {least}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def window_geometry(shape: tuple[int, ...], kernel: Any, stride: Any = 1, padding: Any = 0,
+                    dilation: Any = 1, need_fit: bool = True) -> WindowGeometry:
+    """Check the windows of an input of ``shape`` and say where they are; a ShapeError
+    names the shape and the parameters when no window fits (``need_fit=False`` checks
+    the parameters alone, for layers that learn the input's shape later).
+
+    >>> window_geometry((1, 1, 5, 5), 3, stride=2, padding=1).out
+    (3, 3)
+    """
+    kernel, stride = _pair(kernel, "kernel", 1), _pair(stride, "stride", 1)
+    padding, dilation = _pair(padding, "padding", 0), _pair(dilation, "dilation", 1)
+    if len(shape) < 2:
+        raise ShapeError(f"windows: needs an input of 2 or more dimensions (windows slide "
+                         f"over the last two), got shape {shape}")
+    out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
+                zip(shape[-2:], kernel, stride, padding, dilation, strict=True))
+    if need_fit and min(out) < 1:
+        raise ShapeError(f"windows: a {kernel} kernel with dilation {dilation} does not fit "
+                         f"in shape {shape} padded by {padding}")
+    return WindowGeometry(kernel, stride, padding, dilation, out)  # type: ignore[arg-type]
+
+
+def windows(x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
+    """The ``kernel``-sized windows over the last two axes of ``x``: ``(..., H, W)`` gives
+    ``(..., OH, OW, KH, KW)``, window (i, j) starting at row i·stride, column j·stride of
+    ``x`` padded with ``fill``, its elements ``dilation`` apart. A read-only view where
+    there is no padding (no copy: ``sliding_window_view``).
+
+    >>> windows(np.arange(4.0).reshape(2, 2), 1, stride=(1, 2)).ravel().tolist()
+    [0.0, 2.0]
+    """
+    if type(x) is float:
+        x = np.asarray(x)  # a 0-d value: the geometry's ShapeError says why it cannot
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), _ = window_geometry(x.shape, kernel, stride,
+                                                                padding, dilation)
+    if ph or pw:
+        h, w = x.shape[-2:]
+        padded = np.full(x.shape[:-2] + (h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
+        padded[..., ph:ph + h, pw:pw + w] = x
+        x = padded
+    spans = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
+    view = np.lib.stride_tricks.sliding_window_view(x, spans, axis=(-2, -1))
+    return view[..., ::sh, ::sw, ::dh, ::dw]
+
+
+def windows_adjoint(g, shape, kernel, stride=1, padding=0, dilation=1):
+    """Each window of ``g`` (shaped as :func:`windows` makes them) added back where it was
+    taken from, into zeros of ``shape``: the VJP of ``windows``. One strided slice-add per
+    kernel position (overlapping windows add up), not one ``np.add.at`` per element.
+
+    >>> windows_adjoint(np.ones((1, 2, 1, 2)), (1, 3), (1, 2)).tolist()   # the middle: in both
+    [[1.0, 2.0, 1.0]]
+    """
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = window_geometry(
+        shape, kernel, stride, padding, dilation)
+    h, w = shape[-2:]
+    total = np.zeros(tuple(shape[:-2]) + (h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+        for j in range(kw):
+            total[..., rows, j * dw:j * dw + (ow - 1) * sw + 1:sw] += g[..., i, j]
+    return total[..., ph:ph + h, pw:pw + w] if ph or pw else total
+
+
+def window_index(geometry: WindowGeometry) -> tuple[Any, np.ndarray, np.ndarray]:
+    """``(..., rows, cols)``: the index that takes the windows out of the padded input
+    (``padded[index]`` is :func:`windows`), for rules recorded with table entries.
+
+    >>> window_index(window_geometry((3, 3), 2))[1].ravel().tolist()   # rows: i + kernel row
+    [0, 1, 1, 2]
+    """
+    (kh, kw), (sh, sw), _, (dh, dw), (oh, ow) = geometry
+    rows = np.arange(oh)[:, None, None, None] * sh + np.arange(kh)[None, None, :, None] * dh
+    cols = np.arange(ow)[None, :, None, None] * sw + np.arange(kw)[None, None, None, :] * dw
+    return Ellipsis, rows, cols
+
+
+def check_windows(x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
+    """What was wrong with a windows call (the check the row runs when its kernel raised)."""
+    window_geometry(shape_of(x), kernel, stride, padding, dilation)
 
 
 # ----------------------------------------------------------------- checks

@@ -279,6 +279,16 @@ WHERE = Op("where", doc="elementwise choice: x where cond else y", kind="where",
 
 # ------------------------------------------------------------------ windows
 # Sliding windows: what convolution and pooling are built from.
+WINDOWS = Op("windows", doc="sliding windows over the last two axes (..., H, W) → (..., OH, OW, "
+             "KH, KW), with stride, zero (or fill) padding and dilation: im2col's patches",
+             kind="windows",
+             forward=k.windows,
+             vjps=(rules.windows_rule,),
+             # the tangent's padding is 0 whatever the fill: the fill is a constant
+             jvps=(lambda t, out, x, fill=0.0, **params: WINDOWS(t, **params),),
+             jvp_texts=("the windows of t (padded with 0)",),
+             derivatives=("1 at each window's place in x (overlapping windows add)",),
+             domain=ANY, check=k.check_windows)
 
 #: Every primitive, by name, in the order the rows are written above (a new row is in
 #: it by being written). Tests, docs, the graph labels and the checker read this.

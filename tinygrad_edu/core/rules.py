@@ -24,7 +24,7 @@ from .op import shape_of
 
 __all__ = ["data_of", "select", "unbroadcast", "expand_reduced", "pow_x", "pow_y",
            "abs_rule", "max_rule", "max_jvp", "logsumexp_rule", "logsumexp_jvp", "matmul_x",
-           "matmul_y", "concatenate_rule", "concatenate_jvp"]
+           "matmul_y", "concatenate_rule", "concatenate_jvp", "windows_rule"]
 
 
 def data_of(x: Any) -> Any:
@@ -263,6 +263,19 @@ def concatenate_rule(i, g, out, *xs, axis=0):
 
 # ---------------------------------------------------------- windows
 # Sliding windows: what convolution and pooling are built from.
+def windows_rule(g, out, x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
+    """∂windows/∂x: each window's gradient added back where the window was taken from
+    (overlaps add; the padding's share is dropped)."""
+    shape = shape_of(x)
+    if type(g) is np.ndarray:
+        return kernels.windows_adjoint(g, shape, kernel, stride, padding, dilation)
+    # Recorded (create_graph): the same sum with table entries, so it differentiates
+    # again. It scatters with np.add.at, slower than the strided slices above.
+    geometry = kernels.window_geometry(shape, kernel, stride, padding, dilation)
+    (ph, pw), (h, w) = geometry.padding, shape[-2:]
+    padded = tuple(shape[:-2]) + (h + 2 * ph, w + 2 * pw)
+    total = ops.INDEX_ADD(g, shape=padded, index=kernels.window_index(geometry))
+    return ops.GETITEM(total, index=(Ellipsis, slice(ph, ph + h), slice(pw, pw + w)))
 
 
 from . import ops  # noqa: E402  (the table imports this module first; rules read it as they run)

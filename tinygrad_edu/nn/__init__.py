@@ -11,14 +11,21 @@ disk, and the training loop.
 >>> model(np.zeros((2, 4))).shape
 (2, 3)
 
-Modules: ``module`` (Module, Sequential, activations), ``layers`` (Linear, MLP),
+Modules: ``module`` (Module, Sequential, activations), ``layers`` (Linear, MLP,
+Embedding), ``conv`` (Conv2d, MaxPool2d, AvgPool2d, Flatten), ``norm`` (LayerNorm,
+BatchNorm1d/2d, Dropout),
 ``scalar`` (Neuron, Layer, MLP on scalar Values), ``losses``, ``optim`` (SGD, Adam),
 ``weights`` (save and load, ``tg.io``), ``training`` (``fit``). Imports ``core`` only.
 """
 
 from . import losses, optim, scalar, training, weights
-from .layers import ACTIVATIONS, MLP, Linear
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .layers import ACTIVATIONS, MLP, Embedding, Linear
 from .module import Identity, Lambda, Module, ReLU, Sequential, Sigmoid, Tanh
+from .norm import BatchNorm1d, BatchNorm2d, Dropout, LayerNorm
 
 __all__ = ["Module", "Sequential", "Linear", "MLP", "Sigmoid", "Tanh", "ReLU", "Identity",
-           "Lambda", "ACTIVATIONS", "scalar", "losses", "optim", "weights", "training"]
+           "Lambda", "ACTIVATIONS", "scalar", "losses", "optim", "weights", "training",
+           # layers for images, normalisation, regularisation, lookup
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "LayerNorm", "BatchNorm1d",
+           "BatchNorm2d", "Dropout", "Embedding"]

@@ -18,7 +18,7 @@ import numpy as np
 from ..core import Value
 from .module import Identity, Module, ReLU, Sequential, Sigmoid, Tanh
 
-__all__ = ["Linear", "MLP", "ACTIVATIONS"]
+__all__ = ["Linear", "MLP", "ACTIVATIONS", "Embedding"]
 
 #: Names accepted wherever an activation is asked for.
 ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "identity": Identity,
@@ -130,3 +130,41 @@ def _activation(spec: str | type) -> type:
     if isinstance(spec, type) and issubclass(spec, Module):
         return spec
     raise TypeError(f"MLP: activation must be a name or a Module class, got {spec!r}")
+
+
+class Embedding(Module):
+    """A lookup table: row ``ids[...]`` of ``weight`` (``num_embeddings × embedding_dim``)
+    for each integer id, so ids of shape S give vectors of shape S + (embedding_dim,).
+
+    The gradient of a row used several times is the sum of its uses (the getitem row's
+    VJP scatter-adds with ``np.add.at``). Initialisation as PyTorch's: N(0, 1).
+
+    >>> emb = Embedding(5, 3, rng=0)
+    >>> out = emb(np.array([[1, 1, 4]]))
+    >>> out.shape
+    (1, 3, 3)
+    >>> out.sum().backward()
+    >>> emb.weight.grad[:, 0].tolist()    # row 1 used twice, row 4 once
+    [0.0, 2.0, 0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 rng: np.random.Generator | int | None = None, dtype: Any = np.float64):
+        if int(num_embeddings) < 1 or int(embedding_dim) < 1:
+            raise ValueError(f"Embedding: sizes must be positive, got num_embeddings="
+                             f"{num_embeddings}, embedding_dim={embedding_dim}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        w = as_generator(rng).standard_normal((self.num_embeddings, self.embedding_dim))
+        self.weight = Value(w.astype(dtype), name="weight")
+
+    def __call__(self, ids: Any) -> Value:
+        ids = np.asarray(ids)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"{self!r}: ids must be integers, got dtype {ids.dtype}")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):
+            raise IndexError(f"{self!r}: ids must be in [0, {self.num_embeddings}), got "
+                             f"values from {ids.min()} to {ids.max()}")
+        return self.weight[ids]
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
 from ..core import Value
 
 __all__ = ["Module", "Sequential", "Sigmoid", "Tanh", "ReLU", "Identity", "Lambda"]
@@ -37,6 +39,8 @@ class Module:
 
     #: True while training (the default); ``eval()`` sets it to False everywhere.
     training: bool = True
+    #: Attributes holding buffers (see :meth:`register_buffer`).
+    _buffer_names: tuple[str, ...] = ()
 
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
@@ -82,6 +86,32 @@ class Module:
                         yield f"{path}.{i}", item
                     elif isinstance(item, Module):
                         yield from item._walk(f"{path}.{i}.")
+
+    def register_buffer(self, name: str, array: Any) -> None:
+        """Keep ``array`` as attribute ``name``: state that is not trained (BatchNorm's
+        running statistics) but is saved and loaded with the weights. Updated in place.
+
+        >>> import numpy as np
+        >>> m = Module()
+        >>> m.register_buffer("count", np.zeros(2))
+        >>> [name for name, _ in m.named_buffers()]
+        ['count']
+        """
+        array = np.array(array, dtype=np.result_type(array, np.float32))
+        if not name.isidentifier() or (hasattr(self, name) and name not in self._buffer_names):
+            raise ValueError(f"{type(self).__name__}.register_buffer: {name!r} is not a free "
+                             f"attribute name")
+        if name not in self._buffer_names:
+            self._buffer_names = (*self._buffer_names, name)
+        setattr(self, name, array)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, ndarray) for every buffer of this module and its children,
+        named like the parameters (``0.running_mean``)."""
+        for name in self._buffer_names:
+            yield prefix + name, getattr(self, name)
+        for name, child in self.named_children():
+            yield from child.named_buffers(f"{prefix}{name}.")
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of :meth:`named_parameters`."""

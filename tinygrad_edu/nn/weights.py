@@ -1,7 +1,8 @@
 """Weights on disk: ``save(model, path)`` and ``load(model, path)`` as ``.npz``.
 
 The file holds one array per parameter, keyed by the dotted name from
-``Module.named_parameters()``. Nothing is pickled: arrays are read from their ``.npy``
+``Module.named_parameters()``, and one per buffer (``Module.named_buffers()``: BatchNorm's
+running statistics). Nothing is pickled: arrays are read from their ``.npy``
 headers and raw bytes, and an object array is refused, so loading a file can never
 execute code.
 
@@ -66,14 +67,32 @@ class WeightsError(ValueError):
     """Weights could not be loaded: a bad file, or names/shapes that do not match."""
 
 
+def _entries(model: Any) -> dict[str, Any]:
+    """What a weights file holds, by dotted name: each parameter (a Value) and each
+    buffer (an ndarray, when the model has ``named_buffers``, as Modules do)."""
+    entries = dict(model.named_parameters())
+    for name, buffer in getattr(model, "named_buffers", lambda: ())():
+        if name in entries:
+            raise WeightsError(f"save/load: {name!r} names both a parameter and a buffer")
+        entries[name] = buffer
+    return entries
+
+
+def _value(entry: Any) -> Any:
+    """An entry's numbers: a buffer is its own array, a parameter holds them in .data."""
+    return entry if isinstance(entry, np.ndarray) else entry.data
+
+
 def state_dict(model: Any) -> dict[str, np.ndarray]:
-    """A copy of every parameter as an ndarray, keyed by its dotted name.
+    """A copy of every parameter and buffer as an ndarray, keyed by its dotted name.
 
     >>> from tinygrad_edu import nn
     >>> sorted(state_dict(nn.Linear(2, 3, rng=0)))
     ['bias', 'weight']
+    >>> sorted(state_dict(nn.BatchNorm1d(3)))
+    ['bias', 'running_mean', 'running_var', 'weight']
     """
-    return {name: np.array(p.data) for name, p in model.named_parameters()}
+    return {name: np.array(_value(entry)) for name, entry in _entries(model).items()}
 
 
 def load_state_dict(model: Any, arrays: dict[str, Any], source: str = "state dict") -> None:
@@ -88,14 +107,16 @@ def load_state_dict(model: Any, arrays: dict[str, Any], source: str = "state dic
     >>> layer.weight.data.ravel().tolist()
     [1.0, 1.0]
     """
-    params = dict(model.named_parameters())
+    params = _entries(model)
     arrays = {name: np.asarray(array) for name, array in arrays.items()}
     problems = [_array_problem(name, arrays[name].shape, arrays[name].dtype, p.shape)
                 for name, p in params.items() if name in arrays]
     _raise_mismatches(source, [n for n in params if n not in arrays],
                       [n for n in arrays if n not in params], problems)
     for name, p in params.items():
-        if type(p.data) is float:
+        if isinstance(p, np.ndarray):
+            p[...] = arrays[name]  # a buffer is updated in place, as its module does
+        elif type(p.data) is float:
             p.data = float(arrays[name])
         else:
             p.data = arrays[name].astype(p.data.dtype, copy=True)
@@ -319,7 +340,7 @@ def load(model: Any, path: str | os.PathLike) -> Any:
     True
     """
     path = Path(path)
-    params = {name: p.shape for name, p in model.named_parameters()}
+    params = {name: p.shape for name, p in _entries(model).items()}
     with _open_regular(path) as file:
         if file.read(len(np.lib.format.MAGIC_PREFIX)) == np.lib.format.MAGIC_PREFIX:
             raise WeightsError(f"load: {path} holds a single array, not an .npz "
