@@ -378,6 +378,26 @@ class Value:
                                separator=", ").replace("\n", "")
         return f"Value({body}, shape={self.shape}, dtype={self.dtype}{origin}{label})"
 
+    # ------------------------------------------------------------ in a notebook
+    #: The function that draws a Value for Jupyter. Drawing is ``viz``'s job, a layer
+    #: above this one, so ``tinygrad_edu.viz`` puts its function here when it is imported
+    #: (``import tinygrad_edu`` does); until then a notebook shows ``repr()``.
+    notebook_view: Callable[..., dict[str, str]] | None = None
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What Jupyter shows for a Value: the forward graph behind it, as SVG drawn by
+        Graphviz's ``dot`` (a text table of the nodes when ``dot`` is missing), at most
+        60 nodes (long chains folded, as the drawing says). It reads the graph only: no
+        data or ``.grad`` changes. ``repr()`` stays the one-line text.
+
+        >>> sorted(Value(2.0)._repr_mimebundle_(include=["text/plain"]))
+        ['text/plain']
+        """
+        view = Value.notebook_view
+        if view is None:
+            return {"text/plain": repr(self)}
+        return view(self, include=include, exclude=exclude)
+
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Value:
         return apply(ops.ADD, (self, other))

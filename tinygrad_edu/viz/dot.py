@@ -39,7 +39,7 @@ from .frames import BackwardTrace, Edge, derivative_text
 from .graph import Graph, collect, display_name, fmt_data, fmt_number, hang, readable
 
 __all__ = ["escape", "to_dot", "frame_dot", "dot_statements", "state_style", "flow_style",
-           "dot_label", "DEFAULT_MAX_NODES"]
+           "dot_label", "fold_plan", "FoldPlan", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 200
 #: Longest line of a label, in characters, and most lines in one label: escaped, 15
@@ -109,7 +109,7 @@ def _attrs(**attrs: Any) -> str:
 
 # ----------------------------------------------------------------- big graphs
 @dataclass
-class _Plan:
+class FoldPlan:
     """Which nodes are drawn, and which hidden ones are drawn as a summary node."""
 
     shown: list[int]
@@ -119,11 +119,26 @@ class _Plan:
     collapsed: bool = False
 
 
-def _plan(graph: Graph, max_nodes: int, protected: set[int]) -> _Plan:
+def fold_plan(graph: Graph, max_nodes: int, protected: set[int] = frozenset()) -> FoldPlan:
+    """Which nodes of ``graph`` to show when it has more than ``max_nodes`` values.
+
+    Runs of chain links (see :meth:`Graph.chain_link`) fold into one summary each; if
+    still too many remain, those farthest from the output go into one more summary.
+    ``protected`` nodes are never folded. ``notes`` says what was done, for the title.
+
+    >>> from tinygrad_edu import Value
+    >>> from tinygrad_edu.viz.graph import collect
+    >>> v = Value(0.5, name="x")
+    >>> for _ in range(100):
+    ...     v = v.sin()
+    >>> plan = fold_plan(collect(v), 60, {100})
+    >>> len(plan.shown), plan.notes[1]
+    (2, '99 nodes in 1 long chain(s) folded')
+    """
     n = len(graph.nodes)
     if n <= max_nodes:
-        return _Plan(list(range(n)))
-    plan = _Plan([], collapsed=True)
+        return FoldPlan(list(range(n)))
+    plan = FoldPlan([], collapsed=True)
     plan.notes.append(f"{n} values, more than max_nodes={max_nodes}: tensors show their "
                       "shape only; constants are not drawn")
     nodes, consumers = graph.nodes, graph.consumers
@@ -226,7 +241,7 @@ def dot_statements(
     gradient lines, ``edge_style(k, i)`` the attributes of the edge from input ``i`` of
     node ``k`` into its op.
     """
-    plan = _plan(graph, max_nodes, set(protected) | {len(graph.nodes) - 1})
+    plan = fold_plan(graph, max_nodes, set(protected) | {len(graph.nodes) - 1})
     notes = [*title, *plan.notes]
     out = [
         "graph " + _attrs(rankdir="BT", nodesep="0.3", ranksep="0.35", fontname='"Helvetica"',

@@ -1,10 +1,13 @@
-"""backward_html(): one self-contained HTML page that steps through a backward pass.
+"""The stepper: a backward pass frame by frame, as an HTML page or inline in Jupyter.
 
-This module owns the page: every frame's SVG is embedded inline, with the explain()
+This module owns the stepper: every frame's SVG is embedded inline, with the explain()
 text of the node being visited; previous/next buttons, the arrow keys and a slider
-move between frames, and the last section sums up every parameter's gradient. Nothing
-is loaded from the network (no CDN, no fonts, no images): the file works offline and
-can be mailed around.
+move between frames, and the last section sums up every parameter's gradient.
+:func:`stepper` returns it as a :class:`Stepper`, which a notebook shows inline (one
+``<div>``, its ids and key presses its own, so two steppers in a notebook never
+clash); :func:`backward_html` writes it as a self-contained page. Nothing is loaded
+from the network (no CDN, no fonts, no images): the file works offline and can be
+mailed around.
 
 The explanation stays on screen while the picture scrolls under it to the node being
 visited, and pictures keep their natural size (text never shrinks below 10 px: on a
@@ -25,6 +28,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +39,9 @@ from .frames import BackwardTrace, trace_backward
 from .graph import display_name, fmt_data, hang
 from .render import frame_svgs
 
-__all__ = ["backward_html", "html_page", "write_page", "picture_nodes", "plan_sections",
-           "summary_text",
-           "Section", "DEFAULT_MAX_FRAMES", "PAGE_NODES", "BACKWARD_LEGEND"]
+__all__ = ["backward_html", "stepper", "Stepper", "html_page", "html_fragment", "write_page",
+           "picture_nodes", "plan_sections", "summary_text", "Section", "DEFAULT_MAX_FRAMES",
+           "PAGE_NODES", "BACKWARD_LEGEND"]
 
 #: At most this many frames get a section of their own (the summary comes on top).
 DEFAULT_MAX_FRAMES = 60
@@ -50,35 +54,48 @@ _FOLD_MIN = 3
 #: The summary lists at most this many parameters.
 SUMMARY_LIMIT = 50
 
+# Every rule is scoped to .tg-stepper: inside a notebook the stepper must not restyle
+# the notebook's own page. The standalone page's <body> is the stepper itself.
 _STYLE = """
-html, body { height: 100%; }
-body { font-family: system-ui, sans-serif; margin: 0; background: #fafafa; color: #222;
-       display: flex; flex-direction: column; overflow: hidden; }
-header { flex: none; background: #fff; border-bottom: 1px solid #ddd; padding: .6em 1em; }
-h1 { font-size: 1.1em; margin: 0 0 .4em 0; }
-.controls { display: flex; flex-wrap: wrap; gap: .6em; align-items: center; }
-.controls input[type=range] { flex: 1; min-width: 6em; max-width: 40em; }
-#counter { font-variant-numeric: tabular-nums; min-width: 9em; }
-main { flex: 1; min-height: 0; display: flex; flex-direction: column; }
-.frame { flex: 1; min-height: 0; display: flex; flex-direction: column; }
-.frame[hidden] { display: none; }
-.frame pre { flex: none; max-height: 35vh; overflow: auto; background: #fff;
-             border: 1px solid #ddd; padding: .6em 1em; margin: .5em 1em;
+.tg-stepper { font-family: system-ui, sans-serif; background: #fafafa; color: #222;
+              display: flex; flex-direction: column; overflow: hidden; }
+.tg-stepper .tg-head { flex: none; background: #fff; border-bottom: 1px solid #ddd;
+                       padding: .6em 1em; }
+.tg-stepper .tg-title { font-size: 1.1em; font-weight: bold; margin: 0 0 .4em 0; }
+.tg-stepper .controls { display: flex; flex-wrap: wrap; gap: .6em; align-items: center; }
+.tg-stepper .controls input[type=range] { flex: 1; min-width: 6em; max-width: 40em; }
+.tg-stepper .counter { font-variant-numeric: tabular-nums; min-width: 9em; }
+.tg-stepper .tg-main { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.tg-stepper .frame { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.tg-stepper .frame[hidden] { display: none; }
+.tg-stepper .frame pre { flex: none; max-height: 35vh; overflow: auto; background: #fff;
+             border: 1px solid #ddd; padding: .6em 1em; margin: .5em 1em; color: #222;
              white-space: pre; font-size: .95em; }  /* rows stay aligned; it scrolls */
-.graph { flex: 1; min-height: 0; overflow: auto; }
-.graph svg { display: block; margin: 0 auto 2em; }  /* room to scroll the last row up */
-.legend, .notes { font-size: .85em; color: #555; }
-.notes { margin: .3em 0 0 0; color: #8a4b00; }
-.legend b { padding: 0 .4em; border: 1px solid #999; border-radius: 3px; font-weight: normal; }
+.tg-stepper .graph { flex: 1; min-height: 0; overflow: auto; }
+.tg-stepper .graph svg { display: block; margin: 0 auto 2em; max-width: none; }
+.tg-stepper .legend, .tg-stepper .notes { font-size: .85em; color: #555; }
+.tg-stepper .notes { margin: .3em 0 0 0; color: #8a4b00; }
+.tg-stepper .legend b { padding: 0 .4em; border: 1px solid #999; border-radius: 3px;
+                        font-weight: normal; }
+"""
+#: The standalone page: the stepper fills the window.
+_PAGE_STYLE = "html, body.tg-stepper { height: 100%; margin: 0; }"
+#: Inside a notebook's output: a box of its own, which the reader can make taller.
+_INLINE_STYLE = """
+div.tg-stepper { height: 40em; max-height: 90vh; border: 1px solid #ddd; resize: vertical; }
+div.tg-stepper:focus { outline: 2px solid #1f5fbf; }
 """
 
+# One script for both: ``root`` holds the stepper, ``keys`` hears the arrow keys (the
+# whole page when standalone; the stepper's own box in a notebook, so that two
+# steppers, and the notebook's own shortcuts, never answer the same key press).
 _SCRIPT = """
-(function () {
-  var frames = Array.prototype.slice.call(document.querySelectorAll('.frame'));
-  var slider = document.getElementById('slider');
-  var prev = document.getElementById('prev');
-  var next = document.getElementById('next');
-  var counter = document.getElementById('counter');
+(function (root, keys) {
+  var frames = Array.prototype.slice.call(root.querySelectorAll('.frame'));
+  var slider = root.querySelector('.slider');
+  var prev = root.querySelector('.prev');
+  var next = root.querySelector('.next');
+  var counter = root.querySelector('.counter');
   var current = 0;
   function centre(section) {  // scroll the picture, not the page: the text stays put
     var box = section.querySelector('.graph');
@@ -95,21 +112,23 @@ _SCRIPT = """
     counter.textContent = 'frame ' + (current + 1) + ' / ' + frames.length;
     prev.disabled = (current === 0);
     next.disabled = (current === frames.length - 1);
-    document.body.setAttribute('data-frame', String(current));
+    root.setAttribute('data-frame', String(current));
     centre(frames[current]);
   }
   prev.addEventListener('click', function () { show(current - 1); });
   next.addEventListener('click', function () { show(current + 1); });
   slider.addEventListener('input', function () { show(parseInt(slider.value, 10)); });
-  document.addEventListener('keydown', function (e) {
+  keys.addEventListener('keydown', function (e) {
     if (e.target === slider) { return; }  // the slider moves itself on arrow keys
-    if (e.key === 'ArrowLeft') { show(current - 1); e.preventDefault(); }
-    else if (e.key === 'ArrowRight') { show(current + 1); e.preventDefault(); }
-    else if (e.key === 'Home') { show(0); e.preventDefault(); }
-    else if (e.key === 'End') { show(frames.length - 1); e.preventDefault(); }
+    var to = {ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0,
+              End: frames.length - 1}[e.key];
+    if (to === undefined) { return; }
+    show(to);
+    e.preventDefault();
+    e.stopPropagation();
   });
   show(0);
-})();
+})(%(root)s, %(keys)s);
 """
 
 
@@ -217,6 +236,40 @@ def _inline_svg(svg: str, prefix: str) -> str:
 BACKWARD_LEGEND = "edges: local derivative and upstream × local = contribution"
 
 
+def _check_parts(svgs: list[str], explanations: list[str], captions: list[str]) -> None:
+    if not (len(svgs) == len(explanations) == len(captions)) or not svgs:
+        raise ValueError(f"html_page: need one SVG, explanation and caption per frame, got "
+                         f"{len(svgs)}, {len(explanations)}, {len(captions)}")
+
+
+def _stepper_markup(prefix: str, title: str, svgs: list[str], explanations: list[str],
+                    captions: list[str], notes: list[str], legend: str, title_tag: str) -> str:
+    """The stepper's controls and sections; every id starts with ``prefix``."""
+    sections = []
+    for i, (svg, text, caption) in enumerate(zip(svgs, explanations, captions, strict=True)):
+        hidden = "" if i == 0 else " hidden"
+        picture = (f'\n<div class="graph">{_inline_svg(svg, f"{prefix}f{i}_")}</div>'
+                   if svg else "")
+        sections.append(
+            f'<section class="frame" data-index="{i}"{hidden}>\n'
+            f'<pre class="explain" aria-label="{html.escape(caption)}">'
+            f"{html.escape(text)}</pre>{picture}\n</section>")
+    n = len(svgs)
+    note_html = "".join(f'<p class="notes">{html.escape(note)}</p>' for note in notes)
+    return (
+        f'<div class="tg-head"><{title_tag} class="tg-title">{html.escape(title)}'
+        f'</{title_tag}>\n<div class="controls">'
+        f'<button id="{prefix}prev" class="prev" type="button">&#9664; previous</button>'
+        f'<input id="{prefix}slider" class="slider" type="range" min="0" max="{n - 1}" '
+        'value="0" aria-label="frame">'
+        f'<button id="{prefix}next" class="next" type="button">next &#9654;</button>'
+        f'<span id="{prefix}counter" class="counter">frame 1 / {n}</span></div>\n'
+        '<div class="legend">← → keys step; <b style="background:#cfe0fb">done</b> '
+        f'<b style="background:#ffb74d">current</b> <b>pending</b>; {html.escape(legend)}'
+        f'</div>{note_html}</div>\n<div class="tg-main">\n'
+        + "\n".join(sections) + "\n</div>\n")
+
+
 def html_page(title: str, svgs: list[str], explanations: list[str], captions: list[str],
               notes: list[str] = (), legend: str = BACKWARD_LEGEND) -> str:
     """The page itself, from already rendered SVGs and texts (all text is escaped).
@@ -228,35 +281,78 @@ def html_page(title: str, svgs: list[str], explanations: list[str], captions: li
     >>> "<title>a &lt;b&gt;</title>" in page, page.count('class="frame"')
     (True, 1)
     """
-    if not (len(svgs) == len(explanations) == len(captions)) or not svgs:
-        raise ValueError(f"html_page: need one SVG, explanation and caption per frame, got "
-                         f"{len(svgs)}, {len(explanations)}, {len(captions)}")
-    sections = []
-    for i, (svg, text, caption) in enumerate(zip(svgs, explanations, captions, strict=True)):
-        hidden = "" if i == 0 else " hidden"
-        picture = f'\n<div class="graph">{_inline_svg(svg, f"f{i}_")}</div>' if svg else ""
-        sections.append(
-            f'<section class="frame" data-index="{i}"{hidden}>\n'
-            f'<pre class="explain" aria-label="{html.escape(caption)}">'
-            f"{html.escape(text)}</pre>{picture}\n</section>")
-    n = len(svgs)
-    note_html = "".join(f'<p class="notes">{html.escape(note)}</p>' for note in notes)
+    _check_parts(svgs, explanations, captions)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f"<header><h1>{html.escape(title)}</h1>\n<div class=\"controls\">"
-        "<button id=\"prev\" type=\"button\">&#9664; previous</button>"
-        f"<input id=\"slider\" type=\"range\" min=\"0\" max=\"{n - 1}\" value=\"0\" "
-        "aria-label=\"frame\">"
-        "<button id=\"next\" type=\"button\">next &#9654;</button>"
-        f"<span id=\"counter\">frame 1 / {n}</span></div>\n"
-        "<div class=\"legend\">← → keys step; <b style=\"background:#cfe0fb\">done</b> "
-        "<b style=\"background:#ffb74d\">current</b> <b>pending</b>; "
-        f"{html.escape(legend)}</div>{note_html}</header>\n<main>\n"
-        + "\n".join(sections)
-        + f"\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
-    )
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}{_PAGE_STYLE}</style>\n"
+        "</head>\n<body class=\"tg-stepper\">\n"
+        + _stepper_markup("", title, svgs, explanations, captions, notes, legend, "h1")
+        + f"<script>{_SCRIPT % {'root': 'document.body', 'keys': 'document'}}</script>\n"
+        "</body>\n</html>\n")
+
+
+def html_fragment(title: str, svgs: list[str], explanations: list[str], captions: list[str],
+                  notes: list[str] = (), legend: str = BACKWARD_LEGEND, *,
+                  root_id: str | None = None) -> str:
+    """The same stepper as :func:`html_page`, as one ``<div>`` for a notebook's output.
+
+    Its ids start with ``root_id`` (a fresh random one by default), so two steppers in
+    one notebook never clash; its keys answer only while it has the focus (click it);
+    its styles apply to the stepper only.
+
+    >>> part = html_fragment("t", ["<svg></svg>"], ["∂L/∂x = 1"], ["x"], root_id="s1")
+    >>> part.startswith('<div class="tg-stepper" id="s1"'), 'id="s1-counter"' in part
+    (True, True)
+    """
+    _check_parts(svgs, explanations, captions)
+    root_id = root_id or f"tg-stepper-{uuid.uuid4().hex[:12]}"
+    script = _SCRIPT % {"root": f"document.getElementById('{root_id}')",
+                        "keys": f"document.getElementById('{root_id}')"}
+    return (f'<div class="tg-stepper" id="{root_id}" tabindex="0">\n'
+            f"<style>{_STYLE}{_INLINE_STYLE}</style>\n"
+            + _stepper_markup(f"{root_id}-", title, svgs, explanations, captions, notes,
+                              legend, "div")
+            + f"<script>{script}</script>\n</div>\n")
+
+
+@dataclass(frozen=True)
+class Stepper:
+    """A backward pass, frame by frame, rendered (what :func:`stepper` returns).
+
+    In Jupyter it shows itself inline: the page's buttons, slider and keys (← → Home
+    End, once clicked), inside the cell's output. :meth:`save` writes the standalone
+    page, :meth:`page` returns its HTML.
+    """
+
+    title: str
+    svgs: tuple[str, ...]
+    explanations: tuple[str, ...]
+    captions: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    legend: str = BACKWARD_LEGEND
+
+    @property
+    def frames(self) -> int:
+        """Sections on the page, the summary included."""
+        return len(self.svgs)
+
+    def page(self) -> str:
+        """The standalone HTML page."""
+        return html_page(self.title, list(self.svgs), list(self.explanations),
+                         list(self.captions), list(self.notes), self.legend)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the standalone page to ``path`` (never half-written); returns the path."""
+        return write_page(self.page(), Path(path))
+
+    def _repr_html_(self) -> str:
+        # A fresh id on every display: the same stepper shown twice is two steppers.
+        return html_fragment(self.title, list(self.svgs), list(self.explanations),
+                             list(self.captions), list(self.notes), self.legend)
+
+    def __repr__(self) -> str:
+        return f"<Stepper {self.title!r}: {self.frames} sections>"
 
 
 def summary_text(trace: BackwardTrace, precision: int = 4) -> str:
@@ -285,20 +381,19 @@ def summary_text(trace: BackwardTrace, precision: int = 4) -> str:
     return "\n".join(lines)
 
 
-def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
-                  max_nodes: int = DEFAULT_MAX_NODES, max_frames: int = DEFAULT_MAX_FRAMES,
-                  title: str | None = None) -> Path:
-    """Write one self-contained HTML page stepping through ``loss``'s backward pass.
+def stepper(loss: Value, *, precision: int = 4, max_nodes: int = DEFAULT_MAX_NODES,
+            max_frames: int = DEFAULT_MAX_FRAMES, title: str | None = None) -> Stepper:
+    """``loss``'s backward pass, frame by frame: a :class:`Stepper`, shown inline in
+    Jupyter (the same buttons and keys as :func:`backward_html`'s page).
 
     One section per frame (up to ``max_frames``; past it, long chains fold and the
-    middle frames are left out, as the page says), then a summary of every parameter's
-    gradient. Needs Graphviz's ``dot``. ``.grad`` is not touched. Returns the path
-    written; on any error no file (not even a temporary one) is left behind.
+    middle frames are left out, as the stepper says), then a summary of every
+    parameter's gradient. Needs Graphviz's ``dot``. ``.grad`` is not touched.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(2.0, name="x")
-    >>> backward_html(x * x, "/tmp/steps.html").name    # doctest: +SKIP
-    'steps.html'
+    >>> stepper(x * x).frames          # two frames and the summary # doctest: +SKIP
+    3
     """
     trace = trace_backward(loss)
     graph = trace.graph
@@ -315,10 +410,27 @@ def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
         where = (f"frame {s.last + 1}" if s.first == s.last
                  else f"frames {s.first + 1}–{s.last + 1}")
         captions.append(f"{where}: {name}")
-    page = html_page(title or f"Backward pass of {display_name(graph, loss)}, frame by frame",
-                     [*svgs, ""], [*texts, summary_text(trace, precision)],
-                     [*captions, "summary"], notes)
-    return write_page(page, Path(path))
+    return Stepper(title or f"Backward pass of {display_name(graph, loss)}, frame by frame",
+                   (*svgs, ""), (*texts, summary_text(trace, precision)),
+                   (*captions, "summary"), tuple(notes))
+
+
+def backward_html(loss: Value, path: str | os.PathLike, *, precision: int = 4,
+                  max_nodes: int = DEFAULT_MAX_NODES, max_frames: int = DEFAULT_MAX_FRAMES,
+                  title: str | None = None) -> Path:
+    """Write one self-contained HTML page stepping through ``loss``'s backward pass.
+
+    The page of :func:`stepper` (which shows the same inline in a notebook). Needs
+    Graphviz's ``dot``. ``.grad`` is not touched. Returns the path written; on any
+    error no file (not even a temporary one) is left behind.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(2.0, name="x")
+    >>> backward_html(x * x, "/tmp/steps.html").name    # doctest: +SKIP
+    'steps.html'
+    """
+    return stepper(loss, precision=precision, max_nodes=max_nodes, max_frames=max_frames,
+                   title=title).save(path)
 
 
 def picture_nodes(pictures: int, max_nodes: int, values: int, notes: list[str]) -> int:

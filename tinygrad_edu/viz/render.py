@@ -2,8 +2,9 @@
 
 This module owns the step from DOT text to pictures, and the finite-difference overlay
 of :func:`draw`. The DOT itself comes from :mod:`tinygrad_edu.viz.dot`; a returned
-``graphviz.Digraph`` has exactly that text as its ``.source``, renders to SVG/PNG and
-shows itself inline in Jupyter. Rendering needs Graphviz's ``dot`` program; when it is
+``graphviz.Digraph`` (a :class:`~tinygrad_edu.viz.drawing.Drawing`) has exactly that
+text as its ``.source``, renders to SVG/PNG and shows itself inline in Jupyter (as its
+DOT text when ``dot`` is missing). Rendering needs Graphviz's ``dot`` program; when it is
 missing, :class:`DotNotFoundError` says how to install it.
 
 Imports: graphviz, ``check`` (numerical gradients), ``value``, ``viz.dot``,
@@ -29,10 +30,11 @@ from .graph import Graph
 if TYPE_CHECKING:  # graphviz is imported lazily, so that DOT text needs nothing
     import graphviz
 
-__all__ = ["draw", "draw_frame", "digraph", "render_frames", "frame_svgs", "to_svg", "render_bytes",
-           "render_svgs", "check_leaves", "LeafCheck", "DotNotFoundError", "DotError"]
+__all__ = ["draw", "draw_frame", "digraph", "render_frames", "frame_svgs", "to_svg",
+           "render_bytes", "render_svgs", "check_leaves", "LeafCheck", "DotNotFoundError",
+           "DotError", "INSTALL_HINT"]
 
-_INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
+INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
                  "'brew install graphviz' on macOS, or run 'make dot' in the repository; "
                  "DOT text (tinygrad_edu.viz.to_dot) works without it")
 
@@ -56,11 +58,11 @@ class LeafCheck(NamedTuple):
 
 def _digraph(statements: list[str]) -> graphviz.Digraph:
     try:
-        import graphviz
+        from .drawing import Drawing
     except ImportError as error:  # a runtime dependency, but say what to do anyway
         raise ImportError("tinygrad_edu.viz: the 'graphviz' Python package is missing; "
                           "pip install graphviz") from error
-    return graphviz.Digraph(name="G", body=[f"\t{s}\n" for s in statements])
+    return Drawing(name="G", body=[f"\t{s}\n" for s in statements])
 
 
 def digraph(statements: list[str]) -> graphviz.Digraph:
@@ -76,7 +78,7 @@ def digraph(statements: list[str]) -> graphviz.Digraph:
 def _require_dot(where: str) -> None:
     if shutil.which("dot") is None:
         raise DotNotFoundError(f"{where}: Graphviz's 'dot' program was not found on PATH; "
-                               + _INSTALL_HINT)
+                               + INSTALL_HINT)
 
 
 def _pipe(digraph: Any, fmt: str, where: str) -> bytes:
@@ -86,7 +88,7 @@ def _pipe(digraph: Any, fmt: str, where: str) -> bytes:
     try:
         return digraph.pipe(format=fmt)
     except graphviz.ExecutableNotFound as error:
-        raise DotNotFoundError(f"{where}: {error}; " + _INSTALL_HINT) from error
+        raise DotNotFoundError(f"{where}: {error}; " + INSTALL_HINT) from error
 
 
 # ------------------------------------------------------------ finite differences
@@ -229,7 +231,7 @@ def render_svgs(sources: list[str], where: str = "render_svgs") -> list[str]:
         done = subprocess.run(["dot", "-Tsvg"], input="".join(sources).encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError as error:
-        raise DotNotFoundError(f"{where}: {error}; " + _INSTALL_HINT) from error
+        raise DotNotFoundError(f"{where}: {error}; " + INSTALL_HINT) from error
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DotError(f"{where}: Graphviz's dot refused the drawing (exit "
