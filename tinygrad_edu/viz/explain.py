@@ -31,6 +31,7 @@ from ..core import Value, last_backward_root
 from .dot import edge_lines, paren, sum_text
 from .frames import BackwardTrace, Edge, derivative_text, trace_backward
 from .graph import Graph, display_name, fmt_data, hang
+from .latex import latex_data, latex_derivative, latex_name, latex_text, partial
 
 __all__ = ["explain", "Explanation", "Path"]
 
@@ -67,9 +68,38 @@ class Explanation:
     complete: bool = True
     contributions: list[Edge] = field(default_factory=list)
     path_count: int = 0
+    #: The recorded pass and the options the text was written with (for :meth:`latex`).
+    trace: BackwardTrace | None = field(default=None, repr=False, compare=False)
+    precision: int = 4
+    max_listed: int = 8
 
     def __str__(self) -> str:
         return self.text
+
+    def latex(self) -> str:
+        r"""The same chain rule as LaTeX (amsmath's ``aligned``; MathJax reads it too):
+        symbol by symbol, then with numbers, then each local derivative from the op
+        table with its value. For a paper or a slide; a notebook shows it by itself.
+
+        >>> from tinygrad_edu import Value
+        >>> w = Value(0.5, name="w")
+        >>> z = w * 3.0; z.name = "z"
+        >>> y = z.tanh(); y.name = "y"
+        >>> rows = explain(w, y).latex().splitlines()
+        >>> print(rows[1].replace(r"\partial ", "∂"))
+        \frac{∂y}{∂w} &= \frac{∂y}{∂z} \cdot \frac{∂z}{∂w} \\
+        >>> print(rows[2], rows[3], rows[-2], sep="\n")
+        &= 0.1807 \cdot 3 \\
+        &= 0.5421 \\
+        \frac{\partial z}{\partial w} &= 3 && \text{mul}
+        """
+        if self.trace is None:
+            raise ValueError("Explanation.latex: this explanation has no recorded backward "
+                             "pass (make it with explain())")
+        return _latex(self)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
 
 
 def _find(trace: BackwardTrace, node: Value | str) -> int:
@@ -137,10 +167,11 @@ def explain(
     if k == out_k:
         text = hang(f"{_d(L, L)} = 1: {L} is the output, where the backward pass starts "
                     "(upstream ", f"{fmt_data(g, precision)})")
-        return Explanation(v, g, text)
+        return Explanation(v, g, text, trace=trace, precision=precision)
     if g is None:
         why = "it is a constant" if not v.requires_grad else f"{L} does not depend on it"
-        return Explanation(v, None, f"{_d(L, me)}: no gradient, {why}")
+        return Explanation(v, None, f"{_d(L, me)}: no gradient, {why}", trace=trace,
+                           precision=precision)
     incoming = list(trace.incoming.get(k, []))
     if all(graph.nodes[j].shape == () for j in _above(graph, k)):
         return _explain_paths(trace, k, g, precision, max_listed)
@@ -160,7 +191,8 @@ def explain(
                           sum_text([e.contribution for e in incoming], g, precision)))
     else:
         lines.append(hang(f"{_d(L, me)} = ", fmt_data(g, precision)))
-    return Explanation(v, g, "\n".join(lines), contributions=incoming)
+    return Explanation(v, g, "\n".join(lines), contributions=incoming, trace=trace,
+                       precision=precision, max_listed=max_listed)
 
 
 def _above(graph: Graph, k: int) -> set[int]:
@@ -292,4 +324,69 @@ def _explain_paths(trace: BackwardTrace, k: int, g: Any, precision: int,
         note = f"{src.op.name}, input {e.position}" if twice else src.op.name
         lines.append(f"  {_d(name(e.source), name(e.target))} = {formula}{value}  ({note})")
     return Explanation(graph.nodes[k], g, "\n".join(lines), paths, len(paths) == n,
-                       list(trace.incoming.get(k, [])), n)
+                       list(trace.incoming.get(k, [])), n, trace, precision, max_listed)
+
+
+# ------------------------------------------------------------------ as LaTeX
+def _latex(ex: Explanation) -> str:
+    """:meth:`Explanation.latex`: the same steps as the text, as rows of ``aligned``."""
+    trace, precision = ex.trace, ex.precision
+    graph = trace.graph
+    k, out_k = graph.position(ex.node), len(graph.nodes) - 1
+
+    def name(j: int) -> str:
+        return latex_name(display_name(graph, graph.nodes[j]))
+
+    def d(e: Edge) -> str:
+        return partial(name(e.source), name(e.target))
+
+    def number(x: Any) -> str:
+        text = latex_data(x, precision)
+        return f"\\left({text}\\right)" if text.startswith("-") else text
+
+    L, me = name(out_k), name(k)
+    head = partial(L, me)
+    if k == out_k:
+        return f"{head} = 1"
+    if ex.gradient is None:
+        out = display_name(graph, graph.nodes[out_k])
+        why = "a constant" if not ex.node.requires_grad else f"{out} does not depend on it"
+        return f"{head}:\\ " + latex_text(f"no gradient ({why})")
+    if ex.paths:
+        terms = [_ends(p.edges) + (_ends(p.factors)[0],) for p in ex.paths[:ex.max_listed]]
+        symbols = [_latex_join([d(e) for e in edges], between) for edges, between, _ in terms]
+        numbers = [_latex_join([number(f) for f in factors], between)
+                   for _, between, factors in terms]
+        edges = {(e.source, e.position): e for edges, _, _ in terms for e in edges}
+    else:  # tensors: one step, each use's contribution
+        uses = ex.contributions[:ex.max_listed]
+        symbols = [f"{partial(L, name(e.source))} \\cdot {d(e)}" for e in uses]
+        numbers = [number(e.contribution) for e in uses]
+        edges = {(e.source, e.position): e for e in uses}
+    more = ex.path_count if ex.paths else len(ex.contributions)
+    left = more - len(symbols)
+    tail = " + \\cdots\\ " + latex_text(f"({left:,} more)") if left > 0 else ""
+    rows = [f"{head} &= " + " + ".join(symbols) + tail]
+    total = latex_data(ex.gradient, precision)
+    with_numbers = " + ".join(numbers)
+    if left <= 0 and with_numbers != total:  # with terms left out, they would not add up
+        rows.append("&= " + with_numbers)
+    rows.append("&= " + total)
+    wheres: dict[tuple[str, str], str] = {}  # x·x: one row for both inputs, as written
+    for e in edges.values():
+        formula = latex_derivative(graph, e.source, e.position, precision)
+        value = "" if e.local is None else latex_data(e.local, precision)
+        rhs = " = ".join(part for part in dict.fromkeys([formula, value]) if part)
+        wheres.setdefault((d(e), rhs), graph.nodes[e.source].op.name)
+    for i, ((symbol, rhs), op) in enumerate(wheres.items()):
+        where = "\\text{where}\\quad " if i == 0 else ""
+        rows.append(f"{where}{symbol} &= {rhs} && " + latex_text(op))
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _latex_join(parts: list[str], between: int) -> str:
+    """``a \\cdot b``, with ``\\cdots`` where ``between`` factors were left out."""
+    if between:
+        half = len(parts) // 2
+        parts = [*parts[:half], f"\\cdots_{{({between:,}\\ \\text{{more}})}}", *parts[half:]]
+    return " \\cdot ".join(parts)

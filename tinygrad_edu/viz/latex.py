@@ -26,8 +26,8 @@ from ..core import Value
 from .frames import name_operands
 from .graph import Graph, display_name, readable
 
-__all__ = ["latex_name", "latex_number", "latex_data", "latex_shape", "latex_derivative",
-           "partial", "MATRIX_ITEMS"]
+__all__ = ["latex_name", "latex_text", "latex_number", "latex_data", "latex_shape",
+           "latex_derivative", "latex_operand", "partial", "MATRIX_ITEMS"]
 
 #: Tensors with at most this many elements (and at most 4 columns) are written out.
 MATRIX_ITEMS = 16
@@ -78,6 +78,15 @@ def latex_name(name: str) -> str:
 
 def _mathrm(text: str) -> str:
     return r"\mathrm{" + _escape(text) + "}"
+
+
+def latex_text(text: str) -> str:
+    """Words in a formula, upright, LaTeX's special characters escaped.
+
+    >>> print(latex_text("50% of x_1"))
+    \\text{50\\% of x\\_1}
+    """
+    return r"\text{" + _escape(text, " ") + "}"
 
 
 def partial(top: str, bottom: str) -> str:
