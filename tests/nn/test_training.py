@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import losses, nn, optim
-from tinygrad_edu.nn.training import ProgressBar, evaluate, fit, plot_history
+from tinygrad_edu.nn.training import evaluate, fit, plot_history, progress_bar
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,23 +98,57 @@ class FakeTTY(text_io.StringIO):
         return True
 
 
-def test_progress_bar_only_on_a_terminal():
+def _fit_printing(stream=None, progress=None, epochs=3):
     X, y = regression_data()
-    quiet, loud = text_io.StringIO(), FakeTTY()
-    for stream in (quiet, loud):
-        model = nn.Linear(3, 1, rng=0)
-        fit(model, losses.mse, (X, y), 2, optim.SGD(model.parameters(), lr=0.1), stream=stream)
-    assert quiet.getvalue() == ""
+    model = nn.Linear(3, 1, rng=0)
+    return fit(model, losses.mse, (X, y), epochs, optim.SGD(model.parameters(), lr=0.1),
+               stream=stream, progress=progress)
+
+
+def test_progress_bar_is_tqdms_on_a_terminal():
+    loud = FakeTTY()
+    history = _fit_printing(loud)
     text = loud.getvalue()
-    assert "\repoch 1/2 [" in text and "\repoch 2/2 [####################]" in text
-    assert "loss " in text and text.endswith("\n")
+    # tqdm's bar (not a hand-written one): "fit: 100%|██████████| 3/3 [..., loss=…]",
+    # redrawn with \r, ending on the last epoch's loss as fit returned it.
+    assert "\rfit:" in text and "3/3 [" in text and "100%" in text
+    assert f"loss={history['loss'][-1]:.4g}" in text
 
 
-def test_progress_bar_can_be_forced():
+def test_progress_bar_is_off_in_logs_and_when_asked():
+    quiet = text_io.StringIO()  # a log file or a CI pipe: no TTY
+    _fit_printing(quiet)
+    assert quiet.getvalue() == ""
+    off = FakeTTY()
+    _fit_printing(off, progress=False)
+    assert off.getvalue() == ""
+
+
+def test_progress_bar_can_be_forced_into_a_log():
     stream = text_io.StringIO()
-    bar = ProgressBar(4, stream=stream, enabled=True, width=4)
-    bar.update(2, loss=0.5)
-    assert stream.getvalue().startswith("\repoch 2/4 [##--] loss 0.5")
+    _fit_printing(stream, progress=True, epochs=2)
+    assert "2/2 [" in stream.getvalue()
+
+
+def test_progress_bar_without_a_stream_writes_to_stderr_only_on_a_terminal(capsys):
+    _fit_printing()  # pytest's captured stderr is no TTY
+    assert capsys.readouterr().err == ""
+    import tqdm.std
+    bar = progress_bar(4, progress=True)
+    # Not in Jupyter: tqdm.auto chose a text bar (no widget), on stderr.
+    assert isinstance(bar, tqdm.std.tqdm) and "notebook" not in type(bar).__module__
+    bar.close()
+    assert "0/4 [" in capsys.readouterr().err
+
+
+def test_progress_bar_is_on_in_jupyter_whose_streams_are_no_tty(monkeypatch):
+    from tinygrad_edu.nn import training
+    assert progress_bar(3).disable  # here (pytest): no TTY, no kernel
+    monkeypatch.setattr(training, "_in_jupyter", lambda: True)
+    bar = progress_bar(3)
+    assert bar.disable is False
+    bar.close()
+    assert progress_bar(3, stream=text_io.StringIO()).disable  # a stream of your own: asked
 
 
 def test_plot_history_writes_a_png(tmp_path):

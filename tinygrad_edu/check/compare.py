@@ -9,6 +9,7 @@ Imports: ``core``, ``check.numerical``.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,24 +85,49 @@ class CompareReport:
                 return row
         raise KeyError(f"compare report: no parameter {name!r}")
 
-    def __str__(self) -> str:
-        header = ("parameter", "shape", "autograd", "manual", "numerical", "max rel err",
-                  "verdict")
-        body = [(r.name, str(r.shape), _short(r.autograd), _short(r.manual),
+    _HEADER = ("parameter", "shape", "autograd", "manual", "numerical", "max rel err",
+               "verdict")
+
+    def _cells(self) -> list[tuple[str, ...]]:
+        """The table's body as text cells, one tuple per parameter (text and HTML)."""
+        return [(r.name, str(r.shape), _short(r.autograd), _short(r.manual),
                  _short(r.numerical), f"{r.max_rel_error:.2e}", r.verdict) for r in self.rows]
+
+    def _heading(self) -> str:
+        return f"loss = {self.loss:.12g}; manual vs autograd tolerance: rtol {self.rtol:g}"
+
+    def _verdict_lines(self) -> list[str]:
+        if self.ok:
+            return ["all hand gradients agree with autograd"]
+        return [f"{len(self.mismatches)} of {len(self.rows)} parameter(s) MISMATCH:",
+                *(row.explanation() for row in self.mismatches)]
+
+    def __str__(self) -> str:
+        header, body = self._HEADER, self._cells()
         widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
 
         def fmt(line: Sequence[str]) -> str:
             return "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
 
-        lines = [f"loss = {self.loss:.12g}; manual vs autograd tolerance: rtol {self.rtol:g}",
-                 fmt(header), fmt(["-" * w for w in widths]), *map(fmt, body)]
-        if self.ok:
-            lines.append("all hand gradients agree with autograd")
-        else:
-            lines.append(f"{len(self.mismatches)} of {len(self.rows)} parameter(s) MISMATCH:")
-            lines.extend("  " + row.explanation() for row in self.mismatches)
-        return "\n".join(lines)
+        verdict, *why = self._verdict_lines()
+        return "\n".join([self._heading(), fmt(header), fmt(["-" * w for w in widths]),
+                          *map(fmt, body), verdict, *("  " + line for line in why)])
+
+    def _repr_html_(self) -> str:
+        """The same table as HTML, for Jupyter: MISMATCH rows in red, all text escaped
+        (a parameter may be called ``<b>``)."""
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self._HEADER)
+        rows = []
+        for row, cells in zip(self.rows, self._cells(), strict=True):
+            style = "" if row.ok else ' style="color:#b00020;font-weight:bold"'
+            tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            rows.append(f"<tr{style}>{tds}</tr>")
+        verdict, *why = self._verdict_lines()
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in why)
+        return (f'<div class="tg-compare"><p>{html.escape(self._heading())}</p>'
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+                f"</table><p>{html.escape(verdict)}</p>"
+                + (f"<ul>{items}</ul>" if items else "") + "</div>")
 
     def print(self) -> None:
         """Print the table (same text as ``str(report)``)."""

@@ -2,67 +2,70 @@
 
 ``fit`` runs minibatch gradient descent over ``(inputs, targets)`` arrays for some
 epochs and returns the per-epoch history (mean training loss, plus validation loss and
-any metrics you ask for). The progress bar is a single line rewritten in place; it is
-on only when the stream is a terminal, so logs and CI output stay clean.
+any metrics you ask for). The progress bar is tqdm's (``tqdm.auto``: a bar in a
+terminal, a widget in Jupyter, nothing in logs and CI).
 
 ``plot_history`` needs matplotlib (the optional ``examples`` extra).
 
-Imports: ``value``, ``autodiff``. Models, losses and optimizers are passed in.
+Imports: ``core``; tqdm (when a bar is made). Models, losses and optimizers are passed in.
 """
 
 from __future__ import annotations
 
 import sys
-import time
+import warnings
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
 from ..core import Value, no_grad
 
-__all__ = ["fit", "evaluate", "ProgressBar", "plot_history"]
+if TYPE_CHECKING:  # tqdm is imported when a bar is made: ~50 ms off `import tinygrad_edu`
+    import tqdm.std
+
+__all__ = ["fit", "evaluate", "progress_bar", "plot_history"]
 
 Metric = Callable[[Any, np.ndarray], float]
 
 
-class ProgressBar:
-    """``epoch 3/20 [######----] 30% loss 0.1234 2.1s``, redrawn on one line.
+def _in_jupyter() -> bool:
+    """Does this code run in a Jupyter kernel? (tqdm.auto's own test; IPython is never
+    imported here, only asked when it already runs.)"""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
-    ``enabled=None`` means: on if ``stream`` is a terminal.
+
+def progress_bar(total: int, progress: bool | None = None,
+                 stream: TextIO | None = None) -> tqdm.std.tqdm:
+    """The bar :func:`fit` draws: tqdm's, one step per epoch, the latest numbers after it.
+
+    ``progress=None`` means on in a terminal and in Jupyter (a widget there, when
+    ipywidgets is installed), off when the output is not a terminal (logs, CI);
+    ``True``/``False`` decide. With ``stream``, the text bar goes there (tqdm's ``file``)
+    and ``None`` asks whether ``stream`` is a terminal; without it, ``tqdm.auto``
+    chooses the widget or text on stderr.
 
     >>> import io
-    >>> bar = ProgressBar(2, stream=io.StringIO())   # not a TTY: draws nothing
-    >>> bar.enabled
-    False
+    >>> progress_bar(3, stream=io.StringIO()).disable    # not a terminal: off
+    True
     """
-
-    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None,
-                 width: int = 20):
-        self.total, self.width = max(int(total), 1), width
-        self.stream = stream if stream is not None else sys.stdout
-        if enabled is None:
-            isatty = getattr(self.stream, "isatty", None)
-            enabled = bool(isatty and isatty())
-        self.enabled = enabled
-        self.start = time.perf_counter()
-
-    def update(self, done: int, **values: float) -> None:
-        """Redraw with ``done`` of ``total`` finished and the given numbers."""
-        if not self.enabled:
-            return
-        filled = round(self.width * done / self.total)
-        bar = "#" * filled + "-" * (self.width - filled)
-        numbers = " ".join(f"{k} {v:.4g}" for k, v in values.items())
-        elapsed = time.perf_counter() - self.start
-        self.stream.write(f"\repoch {done}/{self.total} [{bar}] {numbers} {elapsed:.1f}s")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the line."""
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+    if stream is not None or progress is False:
+        from tqdm.std import tqdm as bar_class  # a stream of your own (or none): text
+    else:
+        with warnings.catch_warnings():
+            # Jupyter without ipywidgets: tqdm.auto warns and falls back to the text bar,
+            # which a notebook shows well enough; the warning would only be noise.
+            warnings.filterwarnings("ignore", "IProgress not found")
+            from tqdm.auto import tqdm as bar_class
+    if progress is None:
+        out = stream if stream is not None else sys.stderr
+        isatty = getattr(out, "isatty", None)
+        # A Jupyter kernel's streams are no TTY, yet a notebook shows the bar live.
+        progress = bool(isatty and isatty()) or (stream is None and _in_jupyter())
+    return bar_class(total=int(total), file=stream, disable=not progress, desc="fit",
+                     unit="epoch", leave=True)
 
 
 def _batch_size(batch_size: int | None, n: int, where: str) -> int:
@@ -125,10 +128,12 @@ def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
     history has ``loss`` (mean training loss over the epoch's batches, weighted by batch
     size) and, with ``val_data``, ``val_loss`` and ``val_<metric>`` for each metric;
     metrics on the training set are computed after the epoch under no_grad.
-    ``callback(epoch, history)`` runs after each epoch. A Module is put in train mode
-    for each epoch's updates and left in eval mode. The model is called on a batch
-    array, as the tensor layers expect; ``nn.scalar`` models take one sample at a time,
-    so write their loop by hand (see ``examples/micrograd_moons.py``).
+    ``callback(epoch, history)`` runs after each epoch. The progress bar
+    (:func:`progress_bar`) is on in a terminal and in Jupyter, off in logs: ``progress``
+    decides otherwise, ``stream`` sends the text bar elsewhere than stderr. A Module is
+    put in train mode for each epoch's updates and left in eval mode. The model is
+    called on a batch array, as the tensor layers expect; ``nn.scalar`` models take one
+    sample at a time, so write their loop by hand (see ``examples/micrograd_moons.py``).
 
     >>> from tinygrad_edu import nn, losses, optim
     >>> X = np.linspace(-1, 1, 20).reshape(-1, 1); y = 3 * X
@@ -149,7 +154,7 @@ def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
     gen = (rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)) \
         if shuffle else None
     history: dict[str, list[float]] = {"loss": []}
-    bar = ProgressBar(epochs, stream=stream, enabled=progress)
+    bar = progress_bar(epochs, progress, stream)
     train_mode = getattr(model, "train", None)
     try:
         for epoch in range(1, int(epochs) + 1):
@@ -173,7 +178,8 @@ def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
             if val_data is not None:
                 for name, value in evaluate(model, loss_fn, val_data, metrics, size).items():
                     history.setdefault(f"val_{name}", []).append(value)
-            bar.update(epoch, **{k: v[-1] for k, v in history.items()})
+            bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()}, refresh=False)
+            bar.update(1)
             if callback is not None:
                 callback(epoch, history)
     finally:
