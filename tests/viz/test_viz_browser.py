@@ -197,3 +197,47 @@ def test_forward_stepper_in_headless_chromium(tmp_path):
             assert problems == []
         finally:
             browser.close()
+
+
+def test_two_inline_steppers_in_one_notebook_page(tmp_path):
+    # A notebook output area: each stepper's HTML dropped into the page as Jupyter does.
+    # Oracle: each stepper's own state (data-frame, counter) after clicks and key presses
+    # aimed at the other; frames of tanh(x·x): tanh, mul, x and the summary = 4.
+    from tinygrad_edu import Value
+    from tinygrad_edu.viz import stepper
+
+    x = Value(2.0, name="x")
+    s = stepper((x * x).tanh())
+    one, two = s._repr_html_(), s._repr_html_()
+    ids = [re.match(r'<div class="tg-stepper" id="([^"]+)"', h).group(1) for h in (one, two)]
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                        f"<div class='output'>{one}</div><p>between</p>"
+                        f"<div class='output'>{two}</div></body></html>", encoding="utf-8")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1600})
+            problems: list[str] = []
+            requests: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(notebook.as_uri())
+            first, second = (f"#{i}" for i in ids)
+            page.click(f"{second}-next")
+            page.click(f"{second}-next")
+            assert page.text_content(f"{second}-counter") == "frame 3 / 4"
+            assert page.text_content(f"{first}-counter") == "frame 1 / 4"
+            page.focus(first)
+            page.keyboard.press("ArrowRight")
+            assert page.get_attribute(first, "data-frame") == "1"
+            assert page.get_attribute(second, "data-frame") == "2"
+            page.keyboard.press("End")
+            assert page.text_content(f"{first}-counter") == "frame 4 / 4"
+            assert page.text_content(f"{second}-counter") == "frame 3 / 4"
+            assert page.locator(f"{first} .frame[data-index='3']").is_visible()
+            assert problems == []
+            assert requests == [notebook.as_uri()]
+        finally:
+            browser.close()
