@@ -128,6 +128,32 @@ def test_tutorial_page_opens_with_its_graphs_and_formulas(site_url, browser, tmp
     assert watched.hosts == {"127.0.0.1"}  # nothing fetched from anywhere else
 
 
+def test_objects_show_themselves_on_the_pages(site_url, browser, tmp_path):
+    # Issue 16: a cell ending in a Value shows its graph, explain() shows a formula
+    # (typeset by MathJax without an error box), the stepper works inside the page.
+    watched = _Watched(browser)
+    watched.open(site_url + "getting_started.html")
+    page = watched.page
+    latex = page.locator("div.math-wrapper.text_latex")
+    assert latex.count() == 1
+    latex.locator("mjx-container").wait_for(timeout=10_000)
+    assert page.locator("mjx-merror, mjx-container [data-mjx-error]").count() == 0
+    assert latex.locator("mjx-mtable").count() >= 1   # the aligned rows, typeset
+    latex.screenshot(path=str(tmp_path / "explain.png"))
+    # the first cell's output: the graph of y = tanh(x·w + b), its four values and ops
+    images = [i for i in page.evaluate(_IMAGES) if i["src"].endswith(".svg")]
+    assert len(images) >= 2 and all(i["complete"] and i["natural"] > 0 for i in images)
+    watched.open(site_url + "guides/graphs.html")
+    stepper = page.locator("div.tg-stepper")
+    assert stepper.count() == 1
+    counter = stepper.locator(".counter")
+    assert counter.text_content() == "frame 1 / 10"   # 9 frames of article I and the summary
+    stepper.locator("button.next").click()
+    assert counter.text_content() == "frame 2 / 10"
+    assert watched.problems == []
+    assert watched.hosts == {"127.0.0.1"}
+
+
 def test_search_finds_pages_for_a_typed_word(site_url, browser):
     watched = _Watched(browser)
     watched.open(site_url + "index.html")

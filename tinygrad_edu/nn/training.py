@@ -128,9 +128,10 @@ def fit(model: Callable[[Any], Value], loss_fn: Callable[[Value, Any], Value],
     history has ``loss`` (mean training loss over the epoch's batches, weighted by batch
     size) and, with ``val_data``, ``val_loss`` and ``val_<metric>`` for each metric;
     metrics on the training set are computed after the epoch under no_grad.
-    ``callback(epoch, history)`` runs after each epoch. The progress bar
-    (:func:`progress_bar`) is on in a terminal and in Jupyter, off in logs: ``progress``
-    decides otherwise, ``stream`` sends the text bar elsewhere than stderr. A Module is
+    ``callback(epoch, history)`` runs after each epoch. The progress bar (tqdm's, see
+    :func:`tinygrad_edu.nn.training.progress_bar`) is on in a terminal and in Jupyter,
+    off in logs: ``progress`` decides otherwise, ``stream`` sends the text bar elsewhere
+    than stderr. A Module is
     put in train mode for each epoch's updates and left in eval mode. The model is
     called on a batch array, as the tensor layers expect; ``nn.scalar`` models take one
     sample at a time, so write their loop by hand (see ``examples/micrograd_moons.py``).

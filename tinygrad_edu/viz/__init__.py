@@ -31,7 +31,7 @@ from .notebook import value_bundle
 from .render import DotError, DotNotFoundError, draw, draw_frame, render_frames
 
 # The core draws a Value in a notebook through this (it may not import viz itself).
-Value.notebook_view = value_bundle
+Value.notebook_view = staticmethod(value_bundle)
 
 __all__ = ["to_dot", "frame_dot", "escape", "backward_frames", "trace_backward", "explain",
            "draw", "draw_frame", "render_frames", "DotNotFoundError", "DotError",

@@ -101,6 +101,10 @@ class Explanation:
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython in a terminal (and a notebook's text/plain): the words, not the fields.
+        printer.text(self.text)
+
 
 def _find(trace: BackwardTrace, node: Value | str) -> int:
     graph = trace.graph
