@@ -11,6 +11,7 @@ playwright is missing; `make test` installs both (`make browser`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shutil
@@ -50,41 +51,49 @@ def _pixel_spread(png: bytes) -> float:
     return (sum(c * (level - mean) ** 2 for level, c in enumerate(counts)) / n) ** 0.5
 
 
-def test_stepper_in_headless_chromium(page_file, tmp_path):
+@contextlib.contextmanager
+def _watched_page(width: int, height: int):
+    """A fresh page in headless Chromium, with its console errors, uncaught exceptions
+    and requested URLs recorded: ``(page, problems, requests)``."""
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height})
             problems: list[str] = []
             requests: list[str] = []
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_file.as_uri())
-            assert page.get_attribute("body", "data-frame") == "0"
-            assert page.text_content("#counter") == "frame 1 / 11"
-            page.keyboard.press("ArrowRight")
-            page.keyboard.press("ArrowRight")
-            assert page.get_attribute("body", "data-frame") == "2"
-            assert page.locator(".frame[data-index='2']").is_visible()
-            assert not page.locator(".frame[data-index='0']").is_visible()
-            page.keyboard.press("ArrowLeft")
-            assert page.get_attribute("body", "data-frame") == "1"
-            page.keyboard.press("End")
-            assert page.text_content("#counter") == "frame 11 / 11"
-            assert page.locator("#next").is_disabled()
-            page.click("#prev")
-            page.click("#prev")
-            assert page.get_attribute("body", "data-frame") == "8"
-            # The explain() text of the visited node is on the page (frame 9: W_h or W_o).
-            text = page.locator(".frame[data-index='8'] pre").text_content()
-            assert text.startswith("∂L/∂W_")
-            png = page.screenshot(path=str(tmp_path / "steps.png"))
-            assert problems == []
-            assert requests == [page_file.as_uri()]  # nothing fetched from anywhere else
-            assert _pixel_spread(png) > 5.0
+            yield page, problems, requests
         finally:
             browser.close()
+
+
+def test_stepper_in_headless_chromium(page_file, tmp_path):
+    with _watched_page(1200, 900) as (page, problems, requests):
+        page.goto(page_file.as_uri())
+        assert page.get_attribute("body", "data-frame") == "0"
+        assert page.text_content("#counter") == "frame 1 / 11"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert page.get_attribute("body", "data-frame") == "2"
+        assert page.locator(".frame[data-index='2']").is_visible()
+        assert not page.locator(".frame[data-index='0']").is_visible()
+        page.keyboard.press("ArrowLeft")
+        assert page.get_attribute("body", "data-frame") == "1"
+        page.keyboard.press("End")
+        assert page.text_content("#counter") == "frame 11 / 11"
+        assert page.locator("#next").is_disabled()
+        page.click("#prev")
+        page.click("#prev")
+        assert page.get_attribute("body", "data-frame") == "8"
+        # The explain() text of the visited node is on the page (frame 9: W_h or W_o).
+        text = page.locator(".frame[data-index='8'] pre").text_content()
+        assert text.startswith("∂L/∂W_")
+        png = page.screenshot(path=str(tmp_path / "steps.png"))
+        assert problems == []
+        assert requests == [page_file.as_uri()]  # nothing fetched from anywhere else
+        assert _pixel_spread(png) > 5.0
 
 
 # Font size of every text of the visible picture, in CSS pixels as drawn.
@@ -214,30 +223,20 @@ def test_two_inline_steppers_in_one_notebook_page(tmp_path):
     notebook.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
                         f"<div class='output'>{one}</div><p>between</p>"
                         f"<div class='output'>{two}</div></body></html>", encoding="utf-8")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1600})
-            problems: list[str] = []
-            requests: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(notebook.as_uri())
-            first, second = (f"#{i}" for i in ids)
-            page.click(f"{second}-next")
-            page.click(f"{second}-next")
-            assert page.text_content(f"{second}-counter") == "frame 3 / 4"
-            assert page.text_content(f"{first}-counter") == "frame 1 / 4"
-            page.focus(first)
-            page.keyboard.press("ArrowRight")
-            assert page.get_attribute(first, "data-frame") == "1"
-            assert page.get_attribute(second, "data-frame") == "2"
-            page.keyboard.press("End")
-            assert page.text_content(f"{first}-counter") == "frame 4 / 4"
-            assert page.text_content(f"{second}-counter") == "frame 3 / 4"
-            assert page.locator(f"{first} .frame[data-index='3']").is_visible()
-            assert problems == []
-            assert requests == [notebook.as_uri()]
-        finally:
-            browser.close()
+    with _watched_page(1000, 1600) as (page, problems, requests):
+        page.goto(notebook.as_uri())
+        first, second = (f"#{i}" for i in ids)
+        page.click(f"{second}-next")
+        page.click(f"{second}-next")
+        assert page.text_content(f"{second}-counter") == "frame 3 / 4"
+        assert page.text_content(f"{first}-counter") == "frame 1 / 4"
+        page.focus(first)
+        page.keyboard.press("ArrowRight")
+        assert page.get_attribute(first, "data-frame") == "1"
+        assert page.get_attribute(second, "data-frame") == "2"
+        page.keyboard.press("End")
+        assert page.text_content(f"{first}-counter") == "frame 4 / 4"
+        assert page.text_content(f"{second}-counter") == "frame 3 / 4"
+        assert page.locator(f"{first} .frame[data-index='3']").is_visible()
+        assert problems == []
+        assert requests == [notebook.as_uri()]
