@@ -24,11 +24,10 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Collection
-from typing import Any
 
 from ..core import Value
 from .dot import assemble, fold_plan, forward_statements
-from .graph import collect, display_name, fmt_data, readable
+from .graph import Graph, collect, display_name, fmt_data, readable
 from .render import INSTALL_HINT, DotError, DotNotFoundError, render_svgs
 
 __all__ = ["value_bundle", "node_table", "wanted", "NOTEBOOK_MAX_NODES"]
@@ -84,7 +83,7 @@ def value_bundle(value: Value, *, include: Collection[str] | None = None,
     return {SVG: svg, TEXT: repr(value)}
 
 
-def _row_cells(value: Value, graph: Any, k: int, collapsed: bool) -> list[str]:
+def _row_cells(graph: Graph, k: int, collapsed: bool) -> list[str]:
     v = graph.nodes[k]
     if v.op is not None and v.requires_grad:
         kind = v.op.name
@@ -122,7 +121,7 @@ def node_table(value: Value, max_nodes: int = NOTEBOOK_MAX_NODES, why: str = "")
     summaries = {sid: text for sid, text, _ in plan.summaries}
     for k in range(len(graph.nodes)):
         if k in shown:
-            rows.append(_row_cells(value, graph, k, plan.collapsed))
+            rows.append(_row_cells(graph, k, plan.collapsed))
         else:
             sid = plan.hidden_to.get(k)
             if sid in summaries:  # a folded run (or the far nodes): one row, where it starts
