@@ -16,7 +16,7 @@ Its cost is linear in the size of the graph, and its text is bounded: at most
 per path (a long chain shows its two ends and how many factors lie between).
 
 All numbers come from one recorded backward pass (:func:`trace_backward`), so they are
-the engine's numbers. :meth:`Explanation.latex` writes the same steps as LaTeX (what a
+the engine's numbers. ``Explanation.latex()`` writes the same steps as LaTeX (what a
 notebook shows). Imports: ``viz.frames``, ``viz.graph``, ``viz.dot`` (text helpers
 only), ``viz.latex``. Must not import graphviz.
 """
