@@ -183,29 +183,21 @@ def test_forward_stepper_in_headless_chromium(tmp_path):
     path = forward_html(trace_forward(loss, dict(zip(weights, (V_h, V_o), strict=True))),
                         tmp_path / "forward.html")
     hand = manual.two_layer_grads(manual.OR_X, manual.OR_T, W_h, W_o)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(path.as_uri())
-            assert page.text_content("#counter") == "frame 1 / 11"
-            page.keyboard.press("ArrowRight")
-            page.keyboard.press("ArrowRight")
-            assert page.get_attribute("body", "data-frame") == "2"
-            shown = page.locator(".frame:not([hidden])")
-            assert shown.locator("pre").text_content().startswith("matmul")
-            assert shown.locator(".graph [fill='#ffb74d']").count() == 1  # the current node
-            page.keyboard.press("End")
-            summary = page.locator(".frame:not([hidden]) pre").text_content()
-            (tangent,) = re.findall(r"d\w+ = J·t = ([−\d.e]+)", summary)
-            want = np.sum(hand["W_h"] * V_h) + np.sum(hand["W_o"] * V_o)
-            np.testing.assert_allclose(float(tangent.replace("−", "-")), want, rtol=6e-4)
-            assert problems == []
-        finally:
-            browser.close()
+    with _watched_page(1200, 900) as (page, problems, _):
+        page.goto(path.as_uri())
+        assert page.text_content("#counter") == "frame 1 / 11"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert page.get_attribute("body", "data-frame") == "2"
+        shown = page.locator(".frame:not([hidden])")
+        assert shown.locator("pre").text_content().startswith("matmul")
+        assert shown.locator(".graph [fill='#ffb74d']").count() == 1  # the current node
+        page.keyboard.press("End")
+        summary = page.locator(".frame:not([hidden]) pre").text_content()
+        (tangent,) = re.findall(r"d\w+ = J·t = ([−\d.e]+)", summary)
+        want = np.sum(hand["W_h"] * V_h) + np.sum(hand["W_o"] * V_o)
+        np.testing.assert_allclose(float(tangent.replace("−", "-")), want, rtol=6e-4)
+        assert problems == []
 
 
 def test_two_inline_steppers_in_one_notebook_page(tmp_path):
