@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core import OPS, Value, apply, grad
+from ..core.kernels import normalize_axis
 
 __all__ = ["Convention", "CONVENTIONS", "KINK_CONVENTION", "Const", "Instruction", "Program",
            "run_program", "hips_ops", "torch_ops", "torch_available", "Disagreement",
@@ -127,11 +128,41 @@ CONVENTIONS: dict[str, Convention] = {
         "forward values are compared (nan must propagate through every op)", None,
         "relu passes the gradient at nan (threshold_backward tests the output)",
         "masks are 0 at nan (nan == nan is false)"),
+    # reductions, continued
+    "prod_zeros": Convention(
+        "prod with zeros: each element gets the product of the others, computed without "
+        "dividing (one zero: that element gets the rest's product, the others 0; two "
+        "zeros: all 0); cumprod the same", "exact",
+        "the same (prod_backward handles zeros apart)",
+        "nan where x = 0: g · prod / x (0/0)", frozenset({"hips"})),
+    "std_zero_variance": Convention(
+        "std at a constant slice (variance 0): gradient 0, the smallest subgradient of "
+        "the cone √(Σ(x − mean)²/(n − ddof))", 0.0,
+        "0: std_backward masks result == 0 (2.13)",
+        "nan: g · (x − mean) / (std · (n − ddof)) is 0/0", frozenset({"hips"})),
+    "norm_at_zero": Convention(
+        "‖x‖ at the zero vector: gradient 0, the smallest subgradient of the cone", 0.0,
+        "0: vector_norm's backward masks ‖x‖ = 0",
+        "nan: g / ‖x‖ · x is 0/0", frozenset({"hips"})),
+    "norm_scaled": Convention(
+        "‖x‖ and std (‖x − mean‖/√(n − ddof)) are computed scaled by the largest |x| (as "
+        "LAPACK's nrm2): finite where the result is, although x² overflows (|x| > 1e154 "
+        "in float64) or underflows", "scaled",
+        "squares first in float64 (inf at 1e200; float32 accumulates in float64)",
+        "np.linalg.norm squares first (the spelling here is scaled, as ours)",
+        frozenset({"pytorch"}), forward=True),
+    "std_cancellation": Convention(
+        "std of a slice whose spread is at the rounding level of its values "
+        "(‖x − mean‖ ≤ 8·eps·√n·max |x|) is rounding noise: it depends on the last bits "
+        "of its inputs, which the references round differently (float32 softplus)", None,
+        "its own rounding", "the same rounding as ours", frozenset({"pytorch"}),
+        forward=True),
 }
 
 #: The convention that governs each non-smooth op's kink (every such op must have one).
 KINK_CONVENTION = {"relu": "relu_at_0", "abs": "abs_at_0", "max": "max_ties",
                    "maximum": "maximum_ties", "minimum": "minimum_ties"}
+KINK_CONVENTION |= {"std": "std_zero_variance", "norm": "norm_at_zero"}  # reductions, cont.
 
 
 # ---------------------------------------------------------------------------- programs
@@ -361,8 +392,10 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         "where": where,
         "windows": windows,
     }
+    table.update(_hips_reductions(anp))  # reductions, continued
     if conventions:
         table.update(_convention_primitives(anp, primitive, defvjp))
+        table.update(_reduction_convention_primitives(anp, primitive, defvjp))
     _HIPS_CACHE[key] = table
     return table
 
@@ -412,7 +445,7 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
     tanh = primitive(np.tanh)
     defvjp(tanh, lambda ans, x: lambda g: g * (1.0 - ans * ans))
     # softplus′ = σ(x): an infinite upstream at x = +inf gives inf, not inf·0 = nan
-    softplus = primitive(lambda x: np.logaddexp(0.0, x))
+    softplus = primitive(lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
     defvjp(softplus, lambda ans, x: lambda g: g * _exact_sigmoid(x))
 
     # d/dx √x = 1/(2√x) written with the result, so −0.0 keeps its sign (convention
@@ -491,6 +524,140 @@ def _pairs(*values: Any) -> list[tuple[int, int]]:
     return [(v, v) if isinstance(v, (int, np.integer)) else tuple(v) for v in values]
 
 
+# ---- reductions, continued: prod, std, norm, cumsum, cumprod in HIPS autograd and PyTorch.
+# The reductions run over the last axis of a copy with the reduced axes moved there and
+# flattened (HIPS's prod and std take one int axis; torch.prod one dim).
+
+
+def _over_last(lib, x, axis, keepdims, reduce_last):
+    """``reduce_last`` of x with the ``axis`` axes moved last and flattened into one;
+    ``lib`` is ``autograd.numpy`` or a namespace with ``transpose``/``reshape``/``shape``."""
+    shape = tuple(lib.shape(x))
+    axes = normalize_axis(axis, len(shape))
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    moved = lib.transpose(x, kept + axes) if len(shape) > 1 else x
+    out = reduce_last(lib.reshape(moved, tuple(shape[i] for i in kept) + (-1,)))
+    if keepdims:
+        out = lib.reshape(out, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return out
+
+
+def _hips_running(anp, x, axis, step):
+    """A running reduction written as a loop of ``step`` (HIPS has no cumprod rule)."""
+    flat = anp.reshape(x, (-1,)) if axis is None or anp.ndim(x) == 0 else \
+        anp.moveaxis(x, axis, -1)
+    n = anp.shape(flat)[-1]
+    parts = [flat[..., 0]]
+    for j in range(1, n):
+        parts.append(step(parts[-1], flat[..., j]))
+    out = anp.stack(parts, axis=-1)
+    return out if axis is None or anp.ndim(x) == 0 else anp.moveaxis(out, -1, axis)
+
+
+def _scaled(anp, f, norm_last):
+    """``m · norm_last(f / m)`` with m = max |f| along the last axis, a constant (as
+    LAPACK's nrm2 and PyTorch; squaring first overflows at 1e154), 1 where it is 0 or
+    not finite; its gradient cancels exactly, as logsumexp's shift does."""
+    from autograd.tracer import getval
+
+    raw = np.asarray(getval(f))
+    m = np.max(np.abs(raw), axis=-1, keepdims=True) if raw.size else np.ones(raw.shape)
+    m = np.where((m > 0) & np.isfinite(m), m, 1.0).astype(raw.dtype)
+    return norm_last(f / m, axis=-1) * m[..., 0]
+
+
+def _scaled_std(anp, f, ddof, norm_last):
+    """std along the last axis as ‖f − mean‖ / √(n − ddof), the norm :func:`_scaled`."""
+    n = anp.shape(f)[-1]
+    centered = f - anp.sum(f, axis=-1, keepdims=True) / n
+    return _scaled(anp, centered, norm_last) / np.sqrt(n - ddof)
+
+
+def _hips_reductions(anp) -> dict[str, Callable[..., Any]]:
+    """HIPS's own rules (std at a constant slice and the norm at 0 are nan, and prod
+    divides by x: nan at zeros)."""
+    return {
+        "prod": lambda x, axis=None, keepdims=False: _over_last(
+            anp, x, axis, keepdims, lambda f: anp.prod(f, axis=-1)),
+        "std": lambda x, axis=None, keepdims=False, ddof=0: _over_last(
+            anp, x, axis, keepdims, lambda f: _scaled_std(anp, f, ddof, anp.linalg.norm)),
+        "norm": lambda x, axis=None, keepdims=False: _over_last(
+            anp, x, axis, keepdims, lambda f: _scaled(anp, f, anp.linalg.norm)),
+        "cumsum": lambda x, axis=None: anp.cumsum(x, axis=axis),
+        "cumprod": lambda x, axis=None: _hips_running(anp, x, axis, lambda a, b: a * b),
+    }
+
+
+def _reduction_convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., Any]]:
+    """prod, std and norm with the rules of CONVENTIONS (prod_zeros, std_zero_variance,
+    norm_at_zero), written over the last axis from those rules, not from the engine."""
+
+    def others(x):  # the product of the other elements: row i of x with x_i set to 1
+        n = x.shape[-1]
+        rows = np.where(np.eye(n, dtype=bool), 1.0, x[..., None, :])
+        return np.prod(rows, axis=-1)
+
+    def std_local(x, ddof):  # (x − mean)/(std·(n − ddof)), 0 where std = 0
+        n = x.shape[-1]
+        std = _scaled_std(np, x, ddof, plain_norm)[..., None]
+        with np.errstate(all="ignore"):
+            return np.where(std == 0, 0.0, (x - np.mean(x, axis=-1, keepdims=True))
+                            / (std * (n - ddof)))
+
+    def expand_rule(local_of):
+        def make(ans, x, *args):
+            local = local_of(np.asarray(x), *args)
+            mask = local == 0
+            return lambda g: anp.where(mask, np.zeros(np.shape(local)),
+                                       anp.expand_dims(g, -1) * local)
+        return make
+
+    prod_last = primitive(lambda x: np.prod(x, axis=-1))
+    defvjp(prod_last, lambda ans, x: lambda g: anp.expand_dims(g, -1) * others(np.asarray(x)))
+    plain_norm = lambda f, axis: np.sqrt(np.sum(f * f, axis))  # noqa: E731
+    std_last = primitive(lambda x, ddof: _scaled_std(np, x, ddof, plain_norm))
+    defvjp(std_last, expand_rule(std_local))
+
+    def unit(x):  # x/‖x‖, 0 at the zero vector
+        size = norm_last(x)[..., None]
+        with np.errstate(all="ignore"):
+            return np.where(size == 0, 0.0, x / size)
+
+    norm_last = primitive(lambda x: _scaled(np, x, plain_norm))
+    defvjp(norm_last, expand_rule(unit))
+    return {
+        "prod": lambda x, axis=None, keepdims=False: _over_last(anp, x, axis, keepdims,
+                                                                prod_last),
+        "std": lambda x, axis=None, keepdims=False, ddof=0: _over_last(
+            anp, x, axis, keepdims, lambda f: std_last(f, ddof)),
+        "norm": lambda x, axis=None, keepdims=False: _over_last(anp, x, axis, keepdims,
+                                                                norm_last),
+    }
+
+
+def _torch_reductions(torch) -> dict[str, Callable[..., Any]]:
+    """The same in PyTorch (its own rules: exact prod, 0 at std = 0 and at ‖x‖ = 0)."""
+
+    class lib:  # noqa: N801 - the three calls _over_last needs, spelt for tensors
+        shape = staticmethod(lambda x: tuple(x.shape))
+        transpose = staticmethod(lambda x, axes: x.permute(axes))
+        reshape = staticmethod(lambda x, shape: x.reshape(shape))
+
+    def running(fn):
+        return lambda x, axis=None: fn(x.reshape(-1), 0) if axis is None else fn(x, axis)
+
+    return {
+        "prod": lambda x, axis=None, keepdims=False: _over_last(
+            lib, x, axis, keepdims, lambda f: f.prod(-1)),
+        "std": lambda x, axis=None, keepdims=False, ddof=0: _over_last(
+            lib, x, axis, keepdims, lambda f: torch.std(f, -1, correction=ddof)),
+        "norm": lambda x, axis=None, keepdims=False: _over_last(
+            lib, x, axis, keepdims, lambda f: torch.linalg.vector_norm(f, 2, -1)),
+        "cumsum": running(torch.cumsum),
+        "cumprod": running(torch.cumprod),
+    }
+
+
 def _exact_sigmoid(x: Any) -> Any:
     """σ(x) to the last bit, without overflow: e^−|x| ≤ 1 in both branches."""
     x = np.asarray(x, dtype=np.result_type(x, np.float32))
@@ -545,7 +712,7 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         x = x.unfold(-2, (kh - 1) * dh + 1, sh).unfold(-2, (kw - 1) * dw + 1, sw)
         return x[..., ::dh, ::dw]
 
-    return {
+    table = {
         "add": binary(torch.add), "sub": binary(torch.sub), "mul": binary(torch.mul),
         "div": binary(torch.div), "pow": binary(torch.pow),
         "maximum": binary(torch.maximum), "minimum": binary(torch.minimum),
@@ -568,6 +735,8 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         "where": where,
         "windows": windows,
     }
+    table.update(_torch_reductions(torch))  # reductions, continued
+    return table
 
 
 def _torch_index(index: Any) -> Any:
@@ -663,6 +832,18 @@ def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
             active.add("signed_zero")
         if ins.op == "log_softmax" and np.any(np.isinf(args[0])):
             active.add("softmax_of_inf")
+        if ins.op in ("prod", "cumprod") and np.any(args[0] == 0):  # reductions, continued
+            active.add("prod_zeros")
+        if ins.op == "std" and _spread_at_rounding(args[0], ins.params.get("axis"),
+                                                   program.dtype):
+            active.add("std_cancellation")
+        if ins.op in ("norm", "std"):
+            with np.errstate(all="ignore"):
+                moved = args[0] - np.mean(args[0], axis=ins.params.get("axis"), keepdims=True) \
+                    if ins.op == "std" else args[0]
+                square = moved * moved
+            if np.any((np.isinf(square) & np.isfinite(moved)) | ((square == 0) & (moved != 0))):
+                active.add("norm_scaled")
         if ins.op in ("tanh", "sigmoid") and np.any(np.abs(slots[n + k]) == 1.0):
             active.add("saturation")
         out = np.asarray(slots[n + k])
@@ -671,6 +852,17 @@ def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
     if any(np.any(np.isnan(np.asarray(s))) for s in slots):
         active.add("nan_forward")
     return active
+
+
+def _spread_at_rounding(x: np.ndarray, axis: Any, dtype: np.dtype) -> bool:
+    """Some slice of ``x`` (over ``axis``) has ‖x − mean‖ ≤ 8·eps·√n·max |x|: std there
+    is rounding noise (convention std_cancellation)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        spread = np.sqrt(np.sum((x - np.mean(x, axis=axis, keepdims=True)) ** 2, axis=axis))
+        size = np.max(np.abs(x), axis=axis, initial=0.0)
+        n = x.size / max(np.size(spread), 1)
+        return bool(np.any(spread <= 8 * float(np.finfo(dtype).eps) * math.sqrt(n) * size))
 
 
 def _moderate(slots: Sequence[Any], among: set[int]) -> bool:

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ..core import OPS, Op, Value, apply
+from ..core.kernels import reduced_count
 from .gradcheck import gradcheck  # noqa: F401  (re-exported for the docstring example)
 from .oracles import Const, Instruction, Program
 
@@ -256,6 +257,41 @@ KINDS = {
     "broadcast_to": _broadcast_to, "getitem": _getitem, "index_add": _index_add,
     "concatenate": _concatenate, "where": _where, "windows": _windows,
 }
+
+# ---- reductions, continued: moments (std: axis, keepdims, ddof) and running sums and
+# products (cumsum, cumprod: one axis or None).
+
+
+def _ddof_for(shape: tuple[int, ...], axis) -> st.SearchStrategy[int]:
+    """0 or 1, leaving at least one degree of freedom per slice."""
+    return st.integers(0, min(1, reduced_count(shape, axis) - 1))
+
+
+@st.composite
+def _moment(draw, op):
+    # slices of two or more elements: a slice of one is constant, std's kink
+    shape = draw(shapes(min_dims=1))
+    if math.prod(shape) == 1:
+        shape = (2,) + shape[1:]
+    axis = draw(_axis_for(len(shape)))
+    if reduced_count(shape, axis) == 1:
+        axis = None
+    return (shape,), {"axis": axis, "keepdims": draw(st.booleans()),
+                      "ddof": draw(_ddof_for(shape, axis))}
+
+
+@st.composite
+def _scan_axis(draw, ndim: int):
+    return None if ndim == 0 or draw(st.booleans()) else draw(st.integers(-ndim, ndim - 1))
+
+
+@st.composite
+def _scan(draw, op):
+    shape = draw(shapes())
+    return (shape,), {"axis": draw(_scan_axis(len(shape)))}
+
+
+KINDS.update({"moment": _moment, "scan": _scan})
 
 
 @st.composite
@@ -495,6 +531,30 @@ PROGRAM_KINDS = {
     "concatenate": _p_concatenate, "where": _p_where, "windows": _p_windows,
 }
 
+# ---- reductions, continued
+
+
+def _p_moment(draw, op, shapes_, x, dtype, values_=None):
+    s = shapes_[x]
+    axis = draw(_axis_for(len(s)))
+    return (x,), {"axis": axis, "keepdims": draw(st.booleans()), "ddof": draw(_ddof_for(s, axis))}
+
+
+def _p_scan(draw, op, shapes_, x, dtype, values_=None):
+    return (x,), {"axis": draw(_scan_axis(len(shapes_[x])))}
+
+
+PROGRAM_KINDS.update({"moment": _p_moment, "scan": _p_scan})
+
+#: An instruction that puts a reduction's kink into slot x's values: x joined to itself
+#: (every value twice: ties for max, constant slices for std along axis 0 of length 2
+#: when x has one row) or x times 0 (zero slices for norm).
+KINK_INPUTS = {
+    "max": lambda x: Instruction("concatenate", (x, x), {"axis": 0}),
+    "std": lambda x: Instruction("concatenate", (x, x), {"axis": 0}),
+    "norm": lambda x: Instruction("mul", (x, Const(0.0)), {}),
+}
+
 
 @st.composite
 def programs(draw, ops: Any = None, max_ops: int = 6, dtypes: tuple = (np.float64, np.float32),
@@ -524,6 +584,10 @@ def programs(draw, ops: Any = None, max_ops: int = 6, dtypes: tuple = (np.float6
     for position in range(count):
         op = OPS[include if position == forced else draw(st.sampled_from(names))]
         x = _pick_slot(draw, shapes_)
+        if position == forced and op.name in KINK_INPUTS and shapes_[x] and draw(st.booleans()):
+            # half the time, the included reduction meets its kink (a tie, a zero slice)
+            _append(instructions, shapes_, values_, KINK_INPUTS[op.name](x))
+            x = len(shapes_) - 1
         made = PROGRAM_KINDS[op.kind](draw, op, shapes_, x, dtype, values_)
         if made is None and position == forced:
             # getitem of a scalar, windows of a vector: give x two axes, (1, size)

@@ -325,6 +325,123 @@ def where(x, y, cond):
 # Products, moments, running sums, norms.
 
 
+def product(x, axis=None, keepdims=False):
+    """Π x over ``axis`` (all axes by default)."""
+    if type(x) is float:
+        normalize_axis(axis, 0)
+        return x
+    return as_result(np.multiply.reduce(x, axis=axis, keepdims=keepdims))
+
+
+def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements each slice of a reduction over ``axis`` holds.
+
+    >>> reduced_count((2, 3, 4), (0, 2))
+    8
+    """
+    return math.prod(shape[a] for a in normalize_axis(axis, len(shape)))
+
+
+def check_ddof(name: str, shape: tuple[int, ...], axis: Any, ddof: Any) -> int:
+    """The number of elements per slice, once ``ddof`` is known to leave at least one
+    degree of freedom (NumPy would divide by n − ddof ≤ 0 and warn)."""
+    n = reduced_count(shape, axis)
+    if not isinstance(ddof, (int, np.integer)) or isinstance(ddof, bool) or ddof < 0:
+        raise ShapeError(f"{name}: ddof must be a non-negative integer, got {ddof!r}")
+    if ddof >= n:
+        raise ShapeError(f"{name}: ddof={ddof} needs more than {ddof} elements per slice, but "
+                         f"axis={axis!r} of input shape {shape} gives {n}")
+    return n
+
+
+def standard_deviation(x, axis=None, keepdims=False, ddof=0):
+    """√(Σ (x − mean)² / (n − ddof)) over ``axis``: two passes as np.std, and ‖x − mean‖
+    scaled as :func:`euclidean_norm` (float32 values near 1e20 do not overflow).
+
+    >>> standard_deviation(np.array([1.0, 3.0]), ddof=1)
+    1.4142135623730951
+    """
+    check_ddof("std", shape_of(x), axis, ddof)
+    if type(x) is float:
+        return 0.0 if math.isfinite(x) else math.nan
+    n = reduced_count(x.shape, axis)
+    centered = x - np.add.reduce(x, axis=axis, keepdims=True) / x.dtype.type(n)
+    spread = euclidean_norm(centered, axis, keepdims)
+    return as_result(spread / x.dtype.type(math.sqrt(n - ddof)))
+
+
+def euclidean_norm(x, axis=None, keepdims=False):
+    """√Σ x² over ``axis``: the vector 2-norm, or the Frobenius norm over two axes.
+
+    Scaled by the largest |x| first (as LAPACK's nrm2 and PyTorch): x² would overflow
+    for |x| > 1e154 (1e19 in float32) and underflow below 1e-154, where the norm itself
+    is representable; np.linalg.norm squares first.
+
+    >>> euclidean_norm(np.array([3e200, 4e200]))
+    5e+200
+    """
+    if type(x) is float:
+        normalize_axis(axis, 0)
+        return abs(x)
+    size = np.maximum.reduce(np.abs(x), axis=axis, keepdims=True)
+    scale = np.where((size > 0) & np.isfinite(size), size, 1.0).astype(x.dtype)
+    scaled = x / scale
+    out = np.sqrt(np.add.reduce(scaled * scaled, axis=axis, keepdims=True)) * scale
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    return as_result(out)
+
+
+def cumulative_sum(x, axis=None):
+    """Running sums along ``axis``; ``None`` runs over the flattened input (as np.cumsum)."""
+    return np.cumsum(x, axis=axis)
+
+
+def cumulative_product(x, axis=None):
+    """Running products along ``axis``; ``None`` runs over the flattened input."""
+    return np.cumprod(x, axis=axis)
+
+
+def check_moment(name: str) -> Callable[..., None]:
+    """A check that the reduced axes exist and ``ddof`` leaves a degree of freedom."""
+    axes_exist = check_reduce(name)
+
+    def check(x, axis=None, keepdims=False, ddof=0):
+        axes_exist(x, axis)
+        check_ddof(name, shape_of(x), axis, ddof)
+
+    return check
+
+
+def check_scan(name: str) -> Callable[..., None]:
+    """A check that a running sum or product has one axis the input has (or None)."""
+
+    def check(x, axis=None):
+        if axis is None:
+            return
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise ShapeError(f"{name}: axis must be an int or None, got {axis!r} "
+                             f"(input shape {shape_of(x)})")
+        try:
+            normalize_axis(axis, max(len(shape_of(x)), 1))
+        except ShapeError as e:
+            raise ShapeError(f"{name}: {e} (input shape {shape_of(x)})") from None
+
+    return check
+
+
+def norm_gap(x, axis=None, keepdims=False):
+    """Smallest norm among the slices: the distance to the zero vector, norm's kink."""
+    return float(np.min(euclidean_norm(np.asarray(x, dtype=float), axis)))
+
+
+def std_gap(x, axis=None, keepdims=False, ddof=0):
+    """Smallest ‖x − mean‖ among the slices: the distance to a constant slice, std's kink."""
+    x = np.asarray(x, dtype=float)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return float(np.min(euclidean_norm(centered, axis)))
+
+
 # --------------------------------------------------- linear algebra
 # Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
 

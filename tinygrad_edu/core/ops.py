@@ -210,6 +210,51 @@ LOG_SOFTMAX = Op("log_softmax", doc="x − logsumexp(x) along axis, stable", kin
 # ------------------------------------------------------------------ reductions, continued
 # Products, moments, running sums, norms.
 
+PROD = Op("prod", doc="product over axis (all axes by default); zeros are exact (no division)",
+          kind="reduce", symbol="Π",
+          forward=k.product,
+          vjps=(rules.prod_rule,),
+          jvps=(rules.prod_jvp,), jvp_texts=("Σ t · (product of the others) over axis",),
+          derivatives=("product of the others",),
+          domain=Domain(ranges=((-2.0, 2.0),)), check=k.check_reduce("prod"))
+
+STD = Op("std", doc="standard deviation over axis, √(Σ(x − mean)²/(n − ddof)); var is its "
+                    "composite cousin (F.var)", kind="moment", symbol="σ", smooth=False,
+         forward=k.standard_deviation,
+         vjps=(rules.std_rule,),
+         jvps=(rules.std_jvp,), jvp_texts=("Σ t·(x − mean)/(std·(n − ddof)) over axis",),
+         derivatives=("(x − mean)/(std·(n − ddof))",),
+         domain=Domain(kinks="a constant slice, std = 0 (gradient 0 there, as PyTorch)",
+                       kink_gap=k.std_gap),
+         check=k.check_moment("std"))
+
+NORM = Op("norm", doc="Euclidean norm √Σx² over axis (vector 2-norm; Frobenius over two "
+                      "axes); F.norm adds np.linalg.norm's other ords", kind="reduce",
+          symbol="‖·‖", smooth=False,
+          forward=k.euclidean_norm,
+          vjps=(rules.norm_rule,),
+          jvps=(rules.norm_jvp,), jvp_texts=("Σ t·x/‖x‖ over axis",),
+          derivatives=("x/‖x‖",),
+          domain=Domain(kinks="the zero vector (gradient 0 there, as PyTorch)",
+                        kink_gap=k.norm_gap),
+          check=k.check_reduce("norm"))
+
+CUMSUM = Op("cumsum", doc="running sum along axis (None: over the flattened input)",
+            kind="scan",
+            forward=k.cumulative_sum,
+            vjps=(rules.cumsum_rule,),
+            jvps=(rules.cumsum_jvp,), jvp_texts=("running sum of t",),
+            derivatives=("1 for every later output (running sum of g from the end)",),
+            domain=ANY, check=k.check_scan("cumsum"))
+
+CUMPROD = Op("cumprod", doc="running product along axis (None: over the flattened input); "
+                            "zeros are exact (no division)", kind="scan",
+             forward=k.cumulative_product,
+             vjps=(rules.cumprod_rule,),
+             jvps=(rules.cumprod_jvp,), jvp_texts=("Σ_{i ≤ j} tᵢ · Π_{k ≤ j, k ≠ i} x_k",),
+             derivatives=("∂out_j/∂xᵢ = Π_{k ≤ j, k ≠ i} x_k for j ≥ i",),
+             domain=Domain(ranges=((-2.0, 2.0),)), check=k.check_scan("cumprod"))
+
 # ------------------------------------------------------------------ matrices and shapes
 
 MATMUL = Op("matmul", doc="matrix product x @ y (1-d, 2-d and batched)", kind="matmul",

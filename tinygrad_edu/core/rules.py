@@ -14,6 +14,7 @@ Imports: ``kernels``, ``op``, ``ops`` (at the end).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -251,6 +252,199 @@ def concatenate_rule(i, g, out, *xs, axis=0):
 
 # -------------------------------------------- reductions, continued
 # Products, moments, running sums, norms.
+
+__all__ += ["prod_rule", "prod_jvp", "std_rule", "std_jvp", "norm_rule", "norm_jvp",
+            "cumsum_rule", "cumsum_jvp", "cumprod_rule", "cumprod_jvp"]
+
+
+def _axis_last(a: Any, axis: int) -> Any:
+    """``a`` with ``axis`` moved to the end (a transpose; nothing when it is there)."""
+    n = len(shape_of(a))
+    if axis == n - 1:
+        return a
+    return ops.TRANSPOSE(a, axes=tuple(i for i in range(n) if i != axis) + (axis,))
+
+
+def _axis_back(a: Any, axis: int) -> Any:
+    """Undo :func:`_axis_last`."""
+    n = len(shape_of(a))
+    if axis == n - 1:
+        return a
+    order = tuple(i for i in range(n) if i != axis) + (axis,)
+    return ops.TRANSPOSE(a, axes=kernels.inverse_axes(order, n))
+
+
+def _reversed_last(a: Any) -> Any:
+    """``a[..., ::-1]``, a table row (getitem), so that it stays differentiable."""
+    return ops.GETITEM(a, index=(slice(None),) * (len(shape_of(a)) - 1) + (slice(None, None, -1),))
+
+
+def _exclusive_cumprod(a: Any) -> Any:
+    """Products of the elements before each one along the last axis (1 for the first)."""
+    shape = shape_of(a)
+    ones = np.ones(shape[:-1] + (1,), dtype=data_of(a).dtype)
+    if shape[-1] == 1:
+        return ones
+    head = ops.GETITEM(a, index=(slice(None),) * (len(shape) - 1) + (slice(None, -1),))
+    return ops.CONCATENATE(ones, ops.CUMPROD(head, axis=-1), axis=-1)
+
+
+def products_of_others(x: Any, axis: Any) -> Any:
+    """For each element of ``x``, the product of the other elements of its slice (the
+    reduction over ``axis``), without dividing: the product of the elements before it
+    times the product of those after it (two exclusive running products). One zero in a
+    slice leaves its own element the product of the rest and the others 0; two zeros
+    leave all 0, exactly.
+
+    >>> products_of_others(np.array([2.0, 0.0, 3.0]), None)
+    array([0., 6., 0.])
+    """
+    shape = shape_of(x)
+    if shape == ():
+        return 1.0
+    axes = kernels.normalize_axis(axis, len(shape))
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    order = kept + axes
+    n = math.prod(shape[a] for a in axes)
+    if n == 1:
+        return np.ones(shape, dtype=data_of(x).dtype)
+    moved = ops.TRANSPOSE(x, axes=order) if order != tuple(range(len(shape))) else x
+    flat = ops.RESHAPE(moved, shape=tuple(shape[i] for i in kept) + (n,))
+    before = _exclusive_cumprod(flat)
+    after = _reversed_last(_exclusive_cumprod(_reversed_last(flat)))
+    others = ops.RESHAPE(before * after, shape=tuple(shape[i] for i in order))
+    if order == tuple(range(len(shape))):
+        return others
+    return ops.TRANSPOSE(others, axes=kernels.inverse_axes(order, len(shape)))
+
+
+def prod_rule(g, out, x, axis=None, keepdims=False):
+    """∂Πx/∂xᵢ = the product of the others (:func:`products_of_others`), no division."""
+    return expand_reduced(g, x, axis, keepdims) * products_of_others(x, axis)
+
+
+def prod_jvp(t, out, x, axis=None, keepdims=False):
+    """The tangent of a product: Σ tᵢ · (product of the others) over the axis."""
+    return ops.SUM(t * products_of_others(x, axis), axis=axis, keepdims=keepdims)
+
+
+def _centered_over_spread(x, out, axis, keepdims, ddof):
+    """(x − mean) / (std · (n − ddof)), the derivative of std, and where std ≠ 0 (the
+    derivative exists only there; at a constant slice the convention gives 0)."""
+    n = kernels.reduced_count(shape_of(x), axis)
+    centered = x - ops.SUM(x, axis=axis, keepdims=True) * (1.0 / n)
+    spread = expand_reduced(out, x, axis, keepdims)
+    nonzero = data_of(spread) != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return centered / (spread * float(n - ddof)), nonzero
+
+
+def std_rule(g, out, x, axis=None, keepdims=False, ddof=0):
+    """∂std/∂x = (x − mean) / (std · (n − ddof)); 0 where std = 0 (convention
+    std_zero_variance: 0 is the smallest subgradient of the cone, PyTorch's value)."""
+    if shape_of(x) == ():
+        return select(False, g)  # a 0-d std is the constant 0 (a slice of one element)
+    local, nonzero = _centered_over_spread(x, out, axis, keepdims, ddof)
+    return select(nonzero, expand_reduced(g, x, axis, keepdims) * local)
+
+
+def std_jvp(t, out, x, axis=None, keepdims=False, ddof=0):
+    """The tangent of std: Σ t · (x − mean) / (std · (n − ddof)) over the axis, 0 where
+    std = 0."""
+    if shape_of(x) == ():
+        return select(False, t)
+    local, nonzero = _centered_over_spread(x, out, axis, keepdims, ddof)
+    return ops.SUM(select(nonzero, t * local), axis=axis, keepdims=keepdims)
+
+
+def _unit(x, out, axis, keepdims):
+    """x / ‖x‖ (the derivative of the 2-norm) and where ‖x‖ ≠ 0."""
+    size = expand_reduced(out, x, axis, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return x / size, data_of(size) != 0
+
+
+def norm_rule(g, out, x, axis=None, keepdims=False):
+    """∂‖x‖/∂x = x / ‖x‖; 0 at the zero vector (convention norm_at_zero, PyTorch's)."""
+    local, nonzero = _unit(x, out, axis, keepdims)
+    return select(nonzero, expand_reduced(g, x, axis, keepdims) * local)
+
+
+def norm_jvp(t, out, x, axis=None, keepdims=False):
+    """The tangent of ‖x‖: Σ t · x / ‖x‖ over the axis, 0 at the zero vector."""
+    local, nonzero = _unit(x, out, axis, keepdims)
+    return ops.SUM(select(nonzero, t * local), axis=axis, keepdims=keepdims)
+
+
+def _scan_axis(x: Any, axis: Any) -> int | None:
+    """The running axis as a non-negative int, or None for the flattened input (a 0-d
+    input runs flattened whatever the axis, as in NumPy)."""
+    n = len(shape_of(x))
+    return None if axis is None or n == 0 else int(axis) % n
+
+
+def _run_along(run, x: Any, a: Any, axis: Any, flat_shape: tuple[int, ...]) -> Any:
+    """``run(x, a)`` with the running axis last in both; the result is laid out back
+    (reshaped to ``flat_shape`` when the run is over the flattened input)."""
+    axis_ = _scan_axis(x, axis)
+    if axis_ is None:
+        flat = run(ops.RESHAPE(x, shape=(-1,)), ops.RESHAPE(a, shape=(-1,)))
+        return ops.RESHAPE(flat, shape=flat_shape)
+    return _axis_back(run(_axis_last(x, axis_), _axis_last(a, axis_)), axis_)
+
+
+def cumsum_rule(g, out, x, axis=None):
+    """∂cumsum/∂xᵢ: Σ_{j ≥ i} g_j, the running sum from the end."""
+    def run(_, g_last):
+        return _reversed_last(ops.CUMSUM(_reversed_last(g_last), axis=-1))
+
+    return _run_along(run, x, g, axis, shape_of(x))
+
+
+def cumsum_jvp(t, out, x, axis=None):
+    """The tangent of a running sum is the running sum of the tangent."""
+    return ops.CUMSUM(t, axis=axis)
+
+
+def running_products_between(x: Any, weights: Any) -> Any:
+    """``R[..., i, j]`` = Π_{i < k ≤ j} x_k times ``weights`` where j ≥ i, and exactly 0
+    below (selected, so an infinite weight there is no nan). The last axis runs. With
+    P_i = Π_{k < i} x_k, ∂cumprod(x)_j/∂x_i = P_i · R[i, j]: no division, so zeros in x
+    are exact (the factoring is the one a loop of products gives); n² numbers per run.
+
+    >>> running_products_between(np.array([2.0, 0.0, 3.0]), 1.0)
+    array([[1., 0., 0.],
+           [0., 1., 3.],
+           [0., 0., 1.]])
+    """
+    shape = shape_of(x)
+    n = shape[-1]
+    rows = ops.BROADCAST_TO(ops.RESHAPE(x, shape=shape[:-1] + (1, n)), shape=shape + (n,))
+    # row i: x with x_0 … x_i replaced by 1, then its running product
+    later = ops.WHERE(np.ones((), dtype=data_of(x).dtype), rows,
+                      cond=np.tril(np.ones((n, n), dtype=bool)))
+    return select(np.triu(np.ones((n, n), dtype=bool)), ops.CUMPROD(later, axis=-1) * weights)
+
+
+def cumprod_rule(g, out, x, axis=None):
+    """∂cumprod/∂xᵢ: P_i · Σ_{j ≥ i} g_j · Π_{i < k ≤ j} x_k, P_i = Π_{k < i} x_k
+    (:func:`running_products_between`)."""
+    def run(x_last, g_last):
+        shape = shape_of(x_last)
+        weights = ops.RESHAPE(g_last, shape=shape[:-1] + (1, shape[-1]))
+        later = ops.SUM(running_products_between(x_last, weights), axis=-1)
+        return _exclusive_cumprod(x_last) * later
+
+    return _run_along(run, x, g, axis, shape_of(x))
+
+
+def cumprod_jvp(t, out, x, axis=None):
+    """The tangent of cumprod: out_j' = Σ_{i ≤ j} tᵢ · P_i · Π_{i < k ≤ j} x_k."""
+    def run(x_last, t_last):
+        weights = ops.RESHAPE(t_last * _exclusive_cumprod(x_last), shape=shape_of(x_last) + (1,))
+        return ops.SUM(running_products_between(x_last, weights), axis=-2)
+
+    return _run_along(run, x, t, axis, shape_of(out))
 
 
 # --------------------------------------------------- linear algebra
