@@ -47,7 +47,7 @@ def test_numpy_functions_are_differentiable(f, expected):
 
 
 @pytest.mark.parametrize("call", [
-    lambda v: np.cumsum(v), lambda v: np.linalg.norm(v), lambda v: np.exp(v, out=np.zeros(2)),
+    lambda v: np.sort(v), lambda v: np.fft.fft(v), lambda v: np.exp(v, out=np.zeros(2)),
     lambda v: np.sum(v, dtype=np.float32), lambda v: np.add.accumulate(v),
 ])
 def test_numpy_functions_without_a_version_raise_naming_themselves(call):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import kernels, ops
 from .value import Value, apply, holds_values, stack
 
 __all__ = [
@@ -227,3 +227,172 @@ def windows(x: Any, kernel: int | Sequence[int], stride: int | Sequence[int] = 1
     """
     return apply(ops.WINDOWS, (x,), {"kernel": kernel, "stride": stride, "padding": padding,
                                      "dilation": dilation, "fill": float(fill)})
+
+
+# ------------------------------------------------------------------ reductions, continued
+# prod, std, norm, cumsum, cumprod are rows; var and norm's other ords are composites.
+
+__all__ += ["prod", "var", "std", "cumsum", "cumprod", "argmax", "argmin", "norm"]
+
+Axis = int | Sequence[int] | None
+
+
+def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
+    """Product over ``axis``; with zeros the gradient is exact: one zero in a slice gives
+    that element the product of the others and the rest 0, two zeros give all 0.
+
+    >>> x = Value([2.0, 0.0, 3.0])
+    >>> prod(x).backward()
+    >>> x.grad
+    array([0., 6., 0.])
+    """
+    return as_value(x).prod(axis, keepdims)
+
+
+def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Value:
+    """Variance Σ(x − mean)²/(n − ddof) over ``axis`` (a composite; ddof ≥ n is a
+    ShapeError naming the shape).
+
+    >>> var(Value([1.0, 2.0, 3.0, 4.0]), ddof=1).data
+    1.6666666666666667
+    """
+    return as_value(x).var(axis, ddof=ddof, keepdims=keepdims)
+
+
+def std(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Value:
+    """Standard deviation over ``axis``; its gradient at a constant slice is 0 (the
+    smallest subgradient; PyTorch's value; docs/conventions.md).
+
+    >>> x = Value([2.0, 2.0])
+    >>> std(x).backward()
+    >>> x.grad
+    array([0., 0.])
+    """
+    return as_value(x).std(axis, ddof=ddof, keepdims=keepdims)
+
+
+def cumsum(x: Any, axis: int | None = None) -> Value:
+    """Running sum along ``axis`` (None: over the flattened input, as ``np.cumsum``).
+
+    >>> cumsum(Value([[1.0, 2.0], [3.0, 4.0]])).data
+    array([ 1.,  3.,  6., 10.])
+    """
+    return as_value(x).cumsum(axis)
+
+
+def cumprod(x: Any, axis: int | None = None) -> Value:
+    """Running product along ``axis`` (None: flattened); zeros are exact, no division.
+
+    >>> cumprod(Value([1.0, 2.0, 3.0])).data
+    array([1., 2., 6.])
+    """
+    return as_value(x).cumprod(axis)
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the maximum as plain NumPy (no gradient: an index is not differentiable).
+
+    >>> argmax(Value([1.0, 5.0, 2.0]))
+    np.int64(1)
+    """
+    return np.argmax(x.data if isinstance(x, Value) else x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the minimum as plain NumPy (no gradient).
+
+    >>> argmin(Value([[1.0, 0.0], [3.0, 4.0]]), axis=1)
+    array([1, 0])
+    """
+    return np.argmin(x.data if isinstance(x, Value) else x, axis=axis, keepdims=keepdims)
+
+
+def norm(x: Any, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Value:  # noqa: A002
+    """``np.linalg.norm``'s norms of vectors and matrices, differentiable.
+
+    Vectors (``axis`` an int, or a 1-d input): ord None or 2 (the ``norm`` row, gradient
+    x/‖x‖ and 0 at the zero vector), 1 (Σ|x|), inf and −inf (max and min |x|: tied
+    elements share), 0 (the count of non-zeros: a constant), any other p > 0
+    ((Σ|x|^p)^(1/p), scaled by max |x|, 0 at the zero vector). Matrices (``axis`` two
+    ints, or a 2-d input): None or 'fro' (the row over both axes), 1, −1, inf, −inf (max
+    and min column or row sums of |x|). Matrix ords 2, −2 and 'nuc' need singular values
+    and raise NotImplementedError, as do negative vector ords other than −inf.
+
+    >>> x = Value([3.0, -4.0])
+    >>> n = norm(x)
+    >>> n.data
+    5.0
+    >>> n.backward()
+    >>> x.grad                      # x/‖x‖
+    array([ 0.6, -0.8])
+    >>> norm(Value([[1.0, -2.0], [3.0, 4.0]]), ord=1).data      # largest column sum
+    6.0
+    """
+    x = as_value(x)
+    if axis is None and ord is None:  # NumPy: the 2-norm of the flattened input
+        return apply(ops.NORM, (x,), {"axis": None, "keepdims": bool(keepdims)})
+    if axis is None:
+        if x.ndim not in (1, 2):
+            raise ValueError(f"norm: ord={ord!r} needs a 1-d or 2-d input or an axis, got "
+                             f"shape {x.shape}")
+        axis = tuple(range(x.ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(axes) == 1:
+        out = _vector_norm(x, ord, int(axes[0]))
+    elif len(axes) == 2:
+        out = _matrix_norm(x, ord, tuple(int(a) for a in axes))
+    else:
+        raise ValueError(f"norm: axis must be an int or two ints, got {axis!r} "
+                         f"(input shape {x.shape})")
+    if keepdims:
+        return out
+    kept = kernels.normalize_axis(axes, x.ndim)
+    return out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in kept))
+
+
+def _vector_norm(x: Value, ord: Any, axis: int) -> Value:  # noqa: A002
+    """The vector norm along ``axis``, keepdims."""
+    if ord is None or ord == 2:
+        return apply(ops.NORM, (x,), {"axis": axis, "keepdims": True})
+    if ord == 1:
+        return x.abs().sum(axis, keepdims=True)
+    if ord == np.inf:
+        return x.abs().max(axis, keepdims=True)
+    if ord == -np.inf:
+        return x.abs().min(axis, keepdims=True)
+    if ord == 0:  # a count: no gradient
+        return Value(np.sum(x.data != 0, axis=axis, keepdims=True).astype(x.dtype),
+                     requires_grad=False)
+    if isinstance(ord, (int, float, np.number)) and ord > 0:
+        return _p_norm(x, float(ord), axis)
+    raise NotImplementedError(f"norm: vector ord={ord!r} is not supported (supported: None, "
+                              f"2, 1, inf, -inf, 0, p > 0)")
+
+
+def _p_norm(x: Value, p: float, axis: int) -> Value:
+    """(Σ|x|^p)^(1/p) along ``axis`` (keepdims): scaled by m = max |x| (a constant; the norm
+    is homogeneous, so the gradient is unchanged), and 0, gradient 0, at the zero vector
+    (there |x|/m is replaced by 1 and the result by 0, so no 0/0 reaches the gradient)."""
+    size = np.max(np.abs(np.asarray(x.data)), axis=axis, keepdims=True)
+    zero = size == 0
+    scale = np.where(zero | ~np.isfinite(size), 1.0, size)
+    scaled = where(zero, 1.0, x.abs() / scale)
+    out = (scaled ** p).sum(axis, keepdims=True) ** (1.0 / p) * scale
+    return where(zero, 0.0, out)
+
+
+def _matrix_norm(x: Value, ord: Any, axes: tuple[int, int]) -> Value:  # noqa: A002
+    """The matrix norm over ``axes`` = (rows, columns), keepdims."""
+    rows, cols = axes
+    if ord is None or ord == "fro":
+        return apply(ops.NORM, (x,), {"axis": axes, "keepdims": True})
+    if ord in (1, -1):  # largest / smallest column sum
+        sums = x.abs().sum(rows, keepdims=True)
+        return sums.max(cols, keepdims=True) if ord == 1 else sums.min(cols, keepdims=True)
+    if ord in (np.inf, -np.inf):  # largest / smallest row sum
+        sums = x.abs().sum(cols, keepdims=True)
+        return sums.max(rows, keepdims=True) if ord > 0 else sums.min(rows, keepdims=True)
+    if ord in (2, -2, "nuc"):
+        raise NotImplementedError(f"norm: matrix ord={ord!r} needs singular values, which "
+                                  f"the op table does not have yet; use ord='fro', 1 or inf")
+    raise ValueError(f"norm: invalid ord {ord!r} for a matrix (input shape {x.shape})")

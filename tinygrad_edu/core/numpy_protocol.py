@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import functional, ops
 from .value import Value, apply, stack, warn_if_tracing
 
 __all__ = ["array_ufunc", "array_function", "SUPPORTED"]
@@ -178,6 +178,38 @@ def _as_value(x: Any) -> Value:
     return x if isinstance(x, Value) else Value(x, requires_grad=False)
 
 
+# ---- reductions, continued: NumPy's signatures; dtype=, out=, where=, initial= refused
+def _prod(a, axis=None, dtype=None, out=None, keepdims=False, **extra):
+    _refuse("prod", {"dtype": dtype, "out": out, **extra})
+    return _as_value(a).prod(axis, keepdims)
+
+
+def _moment(name: str):
+    def adapter(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
+                correction=None, **extra):
+        _refuse(name, {"dtype": dtype, "out": out, **extra})
+        ddof = ddof if correction is None else correction  # NumPy 2's other spelling
+        return getattr(_as_value(a), name)(axis, ddof=ddof, keepdims=keepdims)
+    return adapter
+
+
+def _running(name: str):
+    def adapter(a, axis=None, dtype=None, out=None):
+        _refuse(name, {"dtype": dtype, "out": out})
+        return getattr(_as_value(a), name)(axis)
+    return adapter
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+    return functional.norm(x, ord, axis, keepdims)
+
+
+_REDUCTIONS_CONTINUED = {
+    np.prod: _prod, np.var: _moment("var"), np.std: _moment("std"),
+    np.cumsum: _running("cumsum"), np.cumprod: _running("cumprod"), np.linalg.norm: _norm,
+}
+
+
 #: NumPy function -> the differentiable version.
 _FUNCTIONS: dict[Callable, Callable] = {
     np.sum: _sum, np.mean: _mean, np.max: _max, np.amax: _max, np.min: _min,
@@ -185,6 +217,7 @@ _FUNCTIONS: dict[Callable, Callable] = {
     np.where: _where, np.clip: _clip, np.reshape: _reshape, np.transpose: _transpose,
     np.broadcast_to: _broadcast_to,
 }
+_FUNCTIONS.update(_REDUCTIONS_CONTINUED)
 
 #: Functions that answer about the data (shapes, indices, tests, rounding): plain NumPy.
 _ON_DATA_FUNCTIONS = frozenset({

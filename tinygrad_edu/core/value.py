@@ -36,6 +36,7 @@ from .context import (
     set_last_root,
 )
 from .errors import ShapeError, TraceWarning
+from .kernels import check_ddof
 from .op import Op, normalize, register_graph, shape_of
 
 __all__ = ["Value", "apply", "as_data", "holds_values", "stack", "describe",
@@ -563,6 +564,43 @@ class Value:
         """exp(log_softmax(x)): a composite that stays finite for any input."""
         return self.log_softmax(axis).exp()
 
+    # ---- reductions, continued: NumPy's ndarray methods (ddof and keepdims by keyword:
+    # NumPy's positional order puts dtype and out before them)
+    def prod(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
+        """Product over ``axis``; zeros are exact (each element's derivative is the
+        product of the others, computed without dividing)."""
+        return apply(ops.PROD, (self,), _axis_params(axis, keepdims))
+
+    def var(self, axis: int | Sequence[int] | None = None, *, ddof: int = 0,
+            keepdims: bool = False) -> Value:
+        """Σ(x − mean)²/(n − ddof) over ``axis``: a composite of sum, mean and
+        arithmetic (smooth; derivative 2(x − mean)/(n − ddof))."""
+        n = check_ddof("var", self.shape, axis, ddof)
+        centered = self - self.mean(axis, keepdims=True)
+        return (centered * centered).sum(axis, keepdims) / float(n - ddof)
+
+    def std(self, axis: int | Sequence[int] | None = None, *, ddof: int = 0,
+            keepdims: bool = False) -> Value:
+        """√var over ``axis``; gradient 0 at a constant slice (docs/conventions.md)."""
+        return apply(ops.STD, (self,), {**_axis_params(axis, keepdims), "ddof": ddof})
+
+    def cumsum(self, axis: int | None = None) -> Value:
+        """Running sum along ``axis`` (None: over the flattened Value, as NumPy)."""
+        return apply(ops.CUMSUM, (self,), {"axis": _scan_axis(axis)})
+
+    def cumprod(self, axis: int | None = None) -> Value:
+        """Running product along ``axis`` (None: flattened); zeros are exact."""
+        return apply(ops.CUMPROD, (self,), {"axis": _scan_axis(axis)})
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Any:
+        """Index of the maximum, a plain NumPy integer or array: no gradient (an index
+        is not a differentiable quantity)."""
+        return np.argmax(self._data, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Any:
+        """Index of the minimum, plain NumPy, no gradient."""
+        return np.argmin(self._data, axis=axis, keepdims=keepdims)
+
     # ---------------------------------------------------------------- shapes
     def reshape(self, *shape: Any) -> Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -601,6 +639,13 @@ def _axis_params(axis: Any, keepdims: bool) -> dict:
     elif axis is not None:
         axis = int(axis)
     return {"axis": axis, "keepdims": bool(keepdims)}
+
+
+def _scan_axis(axis: Any) -> Any:
+    """A running op's axis as an int (NumPy integers too), None kept; anything else is
+    passed on for the op's check to name."""
+    return int(axis) if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) \
+        else axis
 
 
 def _freeze_index(index: Any) -> Any:
