@@ -251,8 +251,9 @@ CUMPROD = Op("cumprod", doc="running product along axis (None: over the flattene
                             "zeros are exact (no division)", kind="scan",
              forward=k.cumulative_product,
              vjps=(rules.cumprod_rule,),
-             jvps=(rules.cumprod_jvp,), jvp_texts=("Σ_{i ≤ j} tᵢ · Π_{k ≤ j, k ≠ i} x_k",),
-             derivatives=("∂out_j/∂xᵢ = Π_{k ≤ j, k ≠ i} x_k for j ≥ i",),
+             jvps=(rules.cumprod_jvp,),
+             jvp_texts=("outⱼ gets Σ tᵢ · Π xₖ over i ≤ j (k ≤ j, k ≠ i)",),
+             derivatives=("∂outⱼ/∂xᵢ = Π xₖ (k ≤ j, k ≠ i) for j ≥ i",),
              domain=Domain(ranges=((-2.0, 2.0),)), check=k.check_scan("cumprod"))
 
 # ------------------------------------------------------------------ matrices and shapes
