@@ -132,7 +132,9 @@ CONVENTIONS: dict[str, Convention] = {
     "prod_zeros": Convention(
         "prod with zeros: each element gets the product of the others, computed without "
         "dividing (one zero: that element gets the rest's product, the others 0; two "
-        "zeros: all 0); cumprod the same", "exact",
+        "zeros: all 0) as (product before it)·(product after it, from the right); cumprod "
+        "as Π_{k<i} x_k · Σ_{j≥i} g_j Π_{i<k≤j} x_k (no nested loop: 0·1e300·1e300 is 0, "
+        "not an overflow times 0)", "exact",
         "the same (prod_backward handles zeros apart)",
         "nan where x = 0: g · prod / x (0/0)", frozenset({"hips"})),
     "std_zero_variance": Convention(
@@ -586,13 +588,33 @@ def _hips_reductions(anp) -> dict[str, Callable[..., Any]]:
 
 
 def _reduction_convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., Any]]:
-    """prod, std and norm with the rules of CONVENTIONS (prod_zeros, std_zero_variance,
-    norm_at_zero), written over the last axis from those rules, not from the engine."""
+    """prod, cumprod, std and norm with the rules of CONVENTIONS (prod_zeros,
+    std_zero_variance, norm_at_zero), written over the last axis from those rules, not
+    from the engine. The products multiply in the order prod_zeros states (a product
+    over a range from its left end; the products after an element from the right), so
+    that overflow and underflow happen where the engine's do (1e-286 · 1e-293 · inf)."""
 
-    def others(x):  # the product of the other elements: row i of x with x_i set to 1
+    def before(x):  # Π_{k < i} x_k, multiplied from the left
+        ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+        return np.concatenate([ones, np.cumprod(x[..., :-1], axis=-1)], axis=-1)
+
+    def others(x):  # Π_{k ≠ i} x_k = (Π before i)·(Π after i, multiplied from the right)
+        ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+        after = np.concatenate([np.cumprod(x[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
+        return before(x) * after
+
+    def cumprod_vjp(ans, x):  # ∂/∂x_i = Π_{k < i} x_k · Σ_{j ≥ i} g_j Π_{i < k ≤ j} x_k
+        x = np.asarray(x)
         n = x.shape[-1]
-        rows = np.where(np.eye(n, dtype=bool), 1.0, x[..., None, :])
-        return np.prod(rows, axis=-1)
+        later = np.cumprod(np.where(np.tril(np.ones((n, n), dtype=bool)), 1.0, x[..., None, :]),
+                           axis=-1)
+        upper = np.triu(np.ones((n, n), dtype=bool))
+
+        def vjp(g):
+            with np.errstate(all="ignore"):
+                terms = np.where(upper, later * np.asarray(g)[..., None, :], 0.0)
+                return before(x) * np.sum(terms, axis=-1)
+        return vjp
 
     def std_local(x, ddof):  # (x − mean)/(std·(n − ddof)), 0 where std = 0
         n = x.shape[-1]
@@ -608,6 +630,14 @@ def _reduction_convention_primitives(anp, primitive, defvjp) -> dict[str, Callab
             return lambda g: anp.where(mask, np.zeros(np.shape(local)),
                                        anp.expand_dims(g, -1) * local)
         return make
+
+    cumprod_last = primitive(lambda x: np.cumprod(x, axis=-1))
+    defvjp(cumprod_last, cumprod_vjp)
+
+    def cumprod(x, axis=None):
+        if axis is None or anp.ndim(x) == 0:
+            return cumprod_last(anp.reshape(x, (-1,)))
+        return anp.moveaxis(cumprod_last(anp.moveaxis(x, axis, -1)), -1, axis)
 
     prod_last = primitive(lambda x: np.prod(x, axis=-1))
     defvjp(prod_last, lambda ans, x: lambda g: anp.expand_dims(g, -1) * others(np.asarray(x)))
@@ -629,6 +659,7 @@ def _reduction_convention_primitives(anp, primitive, defvjp) -> dict[str, Callab
             anp, x, axis, keepdims, lambda f: std_last(f, ddof)),
         "norm": lambda x, axis=None, keepdims=False: _over_last(anp, x, axis, keepdims,
                                                                 norm_last),
+        "cumprod": cumprod,
     }
 
 

@@ -586,11 +586,11 @@ class Value:
 
     def cumsum(self, axis: int | None = None) -> Value:
         """Running sum along ``axis`` (None: over the flattened Value, as NumPy)."""
-        return apply(ops.CUMSUM, (self,), {"axis": _scan_axis(axis)})
+        return apply(ops.CUMSUM, (self,), {"axis": _running_axis(axis)})
 
     def cumprod(self, axis: int | None = None) -> Value:
         """Running product along ``axis`` (None: flattened); zeros are exact."""
-        return apply(ops.CUMPROD, (self,), {"axis": _scan_axis(axis)})
+        return apply(ops.CUMPROD, (self,), {"axis": _running_axis(axis)})
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Any:
         """Index of the maximum, a plain NumPy integer or array: no gradient (an index
@@ -641,7 +641,7 @@ def _axis_params(axis: Any, keepdims: bool) -> dict:
     return {"axis": axis, "keepdims": bool(keepdims)}
 
 
-def _scan_axis(axis: Any) -> Any:
+def _running_axis(axis: Any) -> Any:
     """A running op's axis as an int (NumPy integers too), None kept; anything else is
     passed on for the op's check to name."""
     return int(axis) if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) \
