@@ -11,12 +11,14 @@ functions add no math of their own: primitives go to the op table through
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import kernels, ops
+from .errors import IndexShapeError, ShapeError
 from .value import Value, apply, holds_values, stack
 
 __all__ = [
@@ -26,6 +28,10 @@ __all__ = [
     "matmul", "as_value",
     # windows
     "windows",
+    # structure (issue 14)
+    "repeat", "tile", "roll", "flip", "pad", "split", "array_split", "squeeze", "expand_dims",
+    "swapaxes", "moveaxis", "broadcast_to", "diff", "flatten", "ravel", "take",
+    "take_along_axis",
 ]
 
 
@@ -396,3 +402,507 @@ def _matrix_norm(x: Value, ord: Any, axes: tuple[int, int]) -> Value:  # noqa: A
         raise NotImplementedError(f"norm: matrix ord={ord!r} needs singular values, which "
                                   f"the op table does not have yet; use ord='fro', 1 or inf")
     raise ValueError(f"norm: invalid ord {ord!r} for a matrix (input shape {x.shape})")
+
+
+# ------------------------------------------------------------------ structure (issue 14)
+# Repeating, flipping, padding, splitting and moving axes, gathering by index: every one
+# a composite of rows (reshape, transpose, broadcast_to, getitem, index_add, concatenate),
+# so the drawings show the real primitives. Each checks its arguments before it records
+# anything, and names itself and the shapes when they are wrong.
+
+
+def _axis_of(name: str, axis: Any, shape: tuple[int, ...], ndim: int | None = None) -> int:
+    """``axis`` as a non-negative axis of an ``ndim``-dimensional result (``shape``'s by
+    default); anything else is an error naming ``name`` and ``shape``."""
+    ndim = len(shape) if ndim is None else ndim
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an integer, got {axis!r} (input shape {shape})")
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"{name}: axis {axis} is out of bounds for {ndim} dimensions "
+                         f"(input shape {shape})")
+    return int(axis) % ndim
+
+
+def _axes_of(name: str, axis: Any, shape: tuple[int, ...], ndim: int | None = None
+             ) -> tuple[int, ...]:
+    """One axis or several, in the order given, each once (see :func:`_axis_of`)."""
+    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(_axis_of(name, a, shape, ndim) for a in items)
+    if len(set(axes)) != len(axes):
+        raise ShapeError(f"{name}: axis {axis!r} names an axis twice (input shape {shape})")
+    return axes
+
+
+def _integers(name: str, what: str, values: Any) -> np.ndarray:
+    """``values`` (counts, widths, indices) as an integer array, else a TypeError."""
+    arr = np.asarray(values)
+    if arr.size == 0 and arr.dtype.kind == "f":
+        arr = arr.astype(np.intp)  # [] holds no float, as in NumPy
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name}: {what} must be integers, got {values!r}")
+    return arr.astype(np.intp)
+
+
+def _in_bounds(name: str, indices: np.ndarray, n: int, axis: int, shape: tuple) -> None:
+    """Indices into an axis of length ``n`` lie in [−n, n), or an IndexShapeError."""
+    bad = (indices < -n) | (indices >= n)
+    if np.any(bad):
+        raise IndexShapeError(f"{name}: index {int(indices[bad].flat[0])} is out of bounds for "
+                              f"axis {axis} of length {n} (input shape {shape}, indices "
+                              f"shape {indices.shape})")
+
+
+def _along(axis: int, index: Any) -> tuple:
+    """An index that applies ``index`` to ``axis`` and takes every other axis whole."""
+    return (slice(None),) * axis + (index,)
+
+
+def repeat(a: Any, repeats: Any, axis: int | None = None) -> Value:
+    """Each element repeated ``repeats`` times along ``axis`` (of the flattened input when
+    ``axis`` is None), as ``np.repeat``; ``repeats`` is one count or one per element.
+
+    Derivative: an element's gradient is the sum of the gradients of its copies. One count
+    is a reshape, broadcast_to and reshape (broadcast_to's VJP does the sum); a count per
+    element gathers with an integer index (getitem), whose VJP adds the copies up.
+
+    >>> x = Value([1.0, 2.0])
+    >>> y = repeat(x, [3, 1])
+    >>> y.data
+    array([1., 1., 1., 2.])
+    >>> y.sum().backward()
+    >>> x.grad                       # three copies of x[0], one of x[1]
+    array([3., 1.])
+    """
+    x = as_value(a)
+    shape = (x.size,) if axis is None else x.shape
+    ax = _axis_of("repeat", 0 if axis is None else axis, shape)
+    n = shape[ax]
+    counts = _integers("repeat", "repeats", repeats)
+    if counts.ndim > 1 or counts.size not in (1, n):
+        raise ShapeError(f"repeat: {counts.size} counts for axis {ax} of length {n} (input "
+                         f"shape {x.shape}); give one count, or one per element")
+    if np.any(counts < 0):
+        raise ValueError(f"repeat: counts must be non-negative, got {counts.tolist()} "
+                         f"(input shape {x.shape})")
+    if axis is None:
+        x = x.reshape(-1)
+    if counts.size == 1:  # copies side by side on a new axis, then merged into ax
+        r = int(counts.reshape(()))
+        wide = x.reshape(shape[:ax + 1] + (1,) + shape[ax + 1:])
+        wide = wide.broadcast_to(shape[:ax + 1] + (r,) + shape[ax + 1:])
+        return wide.reshape(shape[:ax] + (n * r,) + shape[ax + 1:])
+    return x[_along(ax, np.repeat(np.arange(n), counts))]
+
+
+def tile(A: Any, reps: Any) -> Value:  # noqa: N803 - NumPy's argument name
+    """``A`` repeated ``reps`` times along each axis, as ``np.tile`` (``reps`` and ``A``'s
+    shape are padded with leading 1s to the same length).
+
+    Derivative: the sum of the gradients of all the tiles (reshape, broadcast_to, reshape:
+    broadcast_to's VJP does the sum).
+
+    >>> x = Value([1.0, 2.0])
+    >>> tile(x, (2, 2)).data
+    array([[1., 2., 1., 2.],
+           [1., 2., 1., 2.]])
+    >>> tile(x, 3).sum().backward()
+    >>> x.grad
+    array([3., 3.])
+    """
+    x = as_value(A)
+    counts = _integers("tile", "reps", reps)
+    if counts.ndim > 1 or np.any(counts < 0):
+        raise ValueError(f"tile: reps must be non-negative integers, one per axis, got "
+                         f"{counts.tolist()} (input shape {x.shape})")
+    counts = counts.reshape(-1)
+    d = builtins.max(len(counts), x.ndim)
+    shape = (1,) * (d - x.ndim) + x.shape
+    counts_d = (1,) * (d - len(counts)) + tuple(int(c) for c in counts)
+    spread = tuple(n for s in shape for n in (1, s))  # a new axis before each axis
+    wide = tuple(n for s, c in zip(shape, counts_d, strict=True) for n in (c, s))
+    return x.reshape(spread).broadcast_to(wide).reshape(
+        tuple(s * c for s, c in zip(shape, counts_d, strict=True)))
+
+
+def roll(a: Any, shift: Any, axis: Any = None) -> Value:
+    """Elements shifted by ``shift`` along ``axis`` (the flattened input when None), those
+    that fall off one end coming back at the other, as ``np.roll``; ``shift`` and ``axis``
+    may be tuples.
+
+    Derivative: the upstream gradient rolled back by −``shift``. Built as a concatenate of
+    two slices (getitem) per rolled axis.
+
+    >>> x = Value([1.0, 2.0, 3.0])
+    >>> y = roll(x, 1)
+    >>> y.data
+    array([3., 1., 2.])
+    >>> (y * np.array([1.0, 10.0, 100.0])).sum().backward()
+    >>> x.grad                        # the weights rolled back by one
+    array([ 10., 100.,   1.])
+    """
+    x = as_value(a)
+    shifts = _integers("roll", "shift", shift)
+    if axis is None:
+        return roll(x.reshape(-1), shifts, 0).reshape(x.shape)
+    try:
+        shifts, axes = np.broadcast_arrays(shifts, np.asarray(axis))
+    except ValueError:
+        raise ShapeError(f"roll: shift {shift!r} and axis {axis!r} do not match "
+                         f"(input shape {x.shape})") from None
+    total: dict[int, int] = {}
+    for s, ax in zip(shifts.reshape(-1), axes.reshape(-1), strict=True):
+        ax = _axis_of("roll", int(ax), x.shape)
+        total[ax] = total.get(ax, 0) + int(s)
+    out = x
+    for ax, s in total.items():
+        n = x.shape[ax]
+        if n == 0 or s % n == 0:
+            continue
+        cut = n - s % n
+        out = concatenate([out[_along(ax, slice(cut, None))], out[_along(ax, slice(None, cut))]],
+                          axis=ax)
+    return out if out is not x else x.reshape(x.shape)
+
+
+def flip(m: Any, axis: Any = None) -> Value:
+    """The order of elements reversed along ``axis`` (all axes when None), as ``np.flip``.
+
+    Derivative: the upstream gradient flipped the same way. A getitem with step −1 slices.
+
+    >>> x = Value([1.0, 2.0, 3.0])
+    >>> y = flip(x)
+    >>> y.data
+    array([3., 2., 1.])
+    >>> (y * np.array([1.0, 10.0, 100.0])).sum().backward()
+    >>> x.grad
+    array([100.,  10.,   1.])
+    """
+    x = as_value(m)
+    axes = range(x.ndim) if axis is None else _axes_of("flip", axis, x.shape)
+    if x.ndim == 0:
+        return x.reshape(())
+    return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Value:
+    """``array`` with ``pad_width`` elements of ``constant_values`` added before and after
+    each axis, as ``np.pad(..., mode="constant")``; ``pad_width`` and ``constant_values``
+    take NumPy's forms (one number, one (before, after) pair, or a pair per axis).
+
+    Derivative: the upstream gradient's inner block (the padding is constant). Built as an
+    index_add of the input into zeros of the padded shape, plus the constant border.
+
+    >>> x = Value([1.0, 2.0])
+    >>> y = pad(x, (1, 2), constant_values=-1.0)
+    >>> y.data
+    array([-1.,  1.,  2., -1., -1.])
+    >>> (y * np.arange(5.0)).sum().backward()
+    >>> x.grad
+    array([1., 2.])
+    """
+    x = as_value(array)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r} "
+                         f"(input shape {x.shape})")
+    if isinstance(constant_values, Value):
+        if constant_values.requires_grad:
+            raise TypeError("pad: constant_values is a Value that requires grad; the padding "
+                            "is a constant (pass .data), its gradient would be lost")
+        constant_values = constant_values.data
+    widths = _integers("pad", "pad_width", pad_width)
+    try:
+        widths = np.broadcast_to(widths, (x.ndim, 2))
+    except ValueError:
+        raise ShapeError(f"pad: pad_width of shape {widths.shape} does not fit input shape "
+                         f"{x.shape} (give a width, a (before, after) pair, or one pair per "
+                         f"axis)") from None
+    if np.any(widths < 0):
+        raise ValueError(f"pad: pad widths must be non-negative, got {widths.tolist()} "
+                         f"(input shape {x.shape})")
+    if x.ndim == 0:
+        return x.reshape(())  # nothing to pad, as NumPy
+    try:
+        border = np.pad(np.zeros(x.shape, dtype=x.dtype), widths, constant_values=constant_values)
+    except (ValueError, TypeError) as e:
+        raise ShapeError(f"pad: constant_values {constant_values!r} do not fit input shape "
+                         f"{x.shape}: {e}") from None
+    inner = tuple(slice(b, b + s) for (b, _), s in zip(widths.tolist(), x.shape, strict=True))
+    out = apply(ops.INDEX_ADD, (x,), {"shape": border.shape, "index": inner})
+    return out + border if np.any(border != 0) else out
+
+
+def _split(name: str, ary: Any, sections: Any, axis: int, equal: bool) -> list[Value]:
+    """split and array_split: the pieces, each a getitem of one slice along ``axis``."""
+    x = as_value(ary)
+    ax = _axis_of(name, axis, x.shape)
+    n = x.shape[ax]
+    cuts = _integers(name, "indices_or_sections", sections)
+    if cuts.ndim == 0:  # a number of pieces
+        k = int(cuts)
+        if k <= 0:
+            raise ValueError(f"{name}: the number of sections must be positive, got {k} "
+                             f"(input shape {x.shape})")
+        if equal and n % k:
+            raise ShapeError(f"split: {k} sections do not divide axis {ax} of length {n} "
+                             f"(input shape {x.shape}); array_split allows unequal pieces")
+        size, extra = divmod(n, k)
+        edges = np.cumsum([0] + [size + 1] * extra + [size] * (k - extra)).tolist()
+    else:  # where to cut, with Python's slice rules (as NumPy)
+        edges = [0] + cuts.reshape(-1).tolist() + [n]
+    return [x[_along(ax, slice(start, stop))]
+            for start, stop in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Value]:
+    """``ary`` cut into equal pieces along ``axis`` (a number of sections that must divide
+    the axis) or at the given indices, as ``np.split``: a list of Values.
+
+    Derivative: each piece's gradient goes back to its slice (a getitem per piece).
+
+    >>> x = Value([1.0, 2.0, 3.0, 4.0])
+    >>> a, b = split(x, 2)
+    >>> b.data
+    array([3., 4.])
+    >>> (a.sum() + 10.0 * b.sum()).backward()
+    >>> x.grad
+    array([ 1.,  1., 10., 10.])
+    """
+    return _split("split", ary, indices_or_sections, axis, equal=True)
+
+
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Value]:
+    """As :func:`split`, but a number of sections need not divide the axis (the first
+    pieces are one longer), as ``np.array_split``.
+
+    Derivative: each piece's gradient goes back to its slice.
+
+    >>> [p.shape for p in array_split(Value(np.zeros(5)), 3)]
+    [(2,), (2,), (1,)]
+    """
+    return _split("array_split", ary, indices_or_sections, axis, equal=False)
+
+
+def squeeze(a: Any, axis: Any = None) -> Value:
+    """The length-1 axes removed (only those named by ``axis``, which must have length 1),
+    as ``np.squeeze``. Derivative: the upstream gradient reshaped back (a reshape).
+
+    >>> squeeze(Value(np.zeros((1, 3, 1))), axis=0).shape
+    (3, 1)
+    """
+    x = as_value(a)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    else:
+        axes = _axes_of("squeeze", axis, x.shape)
+        for i in axes:
+            if x.shape[i] != 1:
+                raise ShapeError(f"squeeze: axis {i} has length {x.shape[i]}, not 1 "
+                                 f"(input shape {x.shape})")
+    return x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(a: Any, axis: Any) -> Value:
+    """New length-1 axes at the positions ``axis`` (positions in the result), as
+    ``np.expand_dims``. Derivative: the upstream gradient reshaped back (a reshape).
+
+    >>> expand_dims(Value(np.zeros((2, 3))), (0, -1)).shape
+    (1, 2, 3, 1)
+    """
+    x = as_value(a)
+    count = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
+    axes = _axes_of("expand_dims", axis, x.shape, ndim=x.ndim + count)
+    sizes = iter(x.shape)
+    return x.reshape(tuple(1 if i in axes else next(sizes) for i in range(x.ndim + count)))
+
+
+def swapaxes(a: Any, axis1: int, axis2: int) -> Value:
+    """Axes ``axis1`` and ``axis2`` exchanged, as ``np.swapaxes``. Derivative: the upstream
+    gradient with the same two axes exchanged (a transpose).
+
+    >>> swapaxes(Value(np.zeros((2, 3, 4))), 0, -1).shape
+    (4, 3, 2)
+    """
+    x = as_value(a)
+    i, j = _axis_of("swapaxes", axis1, x.shape), _axis_of("swapaxes", axis2, x.shape)
+    order = list(range(x.ndim))
+    order[i], order[j] = j, i
+    return x.transpose(order)
+
+
+def moveaxis(a: Any, source: Any, destination: Any) -> Value:
+    """The axes ``source`` moved to the positions ``destination`` (the others keep their
+    order), as ``np.moveaxis``. Derivative: the upstream gradient with the axes moved back
+    (a transpose).
+
+    >>> moveaxis(Value(np.zeros((2, 3, 4))), 0, -1).shape
+    (3, 4, 2)
+    """
+    x = as_value(a)
+    src = _axes_of("moveaxis", source, x.shape)
+    dst = _axes_of("moveaxis", destination, x.shape)
+    if len(src) != len(dst):
+        raise ShapeError(f"moveaxis: source {source!r} and destination {destination!r} name "
+                         f"different numbers of axes (input shape {x.shape})")
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return x.transpose(order)
+
+
+def broadcast_to(array: Any, shape: Any) -> Value:
+    """``array`` repeated along new or length-1 axes to ``shape``, as ``np.broadcast_to``
+    (a table row). Derivative: the upstream gradient summed over the broadcast axes.
+
+    >>> broadcast_to(Value([1.0, 2.0]), (3, 2)).shape
+    (3, 2)
+    """
+    return as_value(array).broadcast_to((shape,) if isinstance(shape, (int, np.integer))
+                                        else shape)
+
+
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Value:
+    """The ``n``-th difference along ``axis``: ``out[i] = x[i+1] − x[i]``, repeated ``n``
+    times, as ``np.diff``; ``prepend``/``append`` (numbers, arrays or Values) are joined on
+    first.
+
+    Derivative: for ``n = 1``, ``x[i]`` gets ``g[i−1] − g[i]`` (the upstream's differences
+    with the opposite sign; ``−g[0]`` and ``g[−1]`` at the ends). Built from two slices
+    (getitem) and a subtraction per order.
+
+    >>> x = Value([1.0, 4.0, 9.0])
+    >>> y = diff(x)
+    >>> y.data
+    array([3., 5.])
+    >>> (y * np.array([1.0, 10.0])).sum().backward()
+    >>> x.grad
+    array([-1., -9., 10.])
+    """
+    x = as_value(a)
+    if x.ndim == 0:
+        raise ShapeError("diff: needs an input of at least one dimension, got shape ()")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: order n must be a non-negative integer, got {n!r} "
+                         f"(input shape {x.shape})")
+    ax = _axis_of("diff", axis, x.shape)
+    if n == 0:
+        return x
+    ends = {}
+    for where, extra in (("prepend", prepend), ("append", append)):
+        if extra is None:
+            continue
+        e = as_value(extra)
+        one = x.shape[:ax] + (1,) + x.shape[ax + 1:]
+        if e.ndim and (e.ndim != x.ndim or e.shape[:ax] + e.shape[ax + 1:] != x.shape[:ax]
+                       + x.shape[ax + 1:]):
+            raise ShapeError(f"diff: {where} of shape {e.shape} does not fit input shape "
+                             f"{x.shape} along axis {ax}")
+        ends[where] = e if e.ndim else e.broadcast_to(one)
+    if ends:
+        x = concatenate([p for p in (ends.get("prepend"), x, ends.get("append"))
+                         if p is not None], axis=ax)
+    for _ in range(n):
+        x = x[_along(ax, slice(1, None))] - x[_along(ax, slice(None, -1))]
+    return x
+
+
+def flatten(x: Any, order: str = "C") -> Value:
+    """The elements in one axis, row by row (as ``ndarray.flatten``; a reshape).
+    Derivative: the upstream gradient reshaped back.
+
+    >>> flatten(Value([[1.0, 2.0], [3.0, 4.0]])).data
+    array([1., 2., 3., 4.])
+    """
+    value = as_value(x)
+    if order != "C":
+        raise ValueError(f"flatten: only order='C' is supported, got order={order!r} "
+                         f"(input shape {value.shape})")
+    return value.reshape(-1)
+
+
+def ravel(a: Any, order: str = "C") -> Value:
+    """As :func:`flatten` (``np.ravel``'s name; a reshape, so no copy either way).
+
+    >>> ravel(Value(np.zeros((2, 3)))).shape
+    (6,)
+    """
+    return flatten(a, order)
+
+
+def take(a: Any, indices: Any, axis: int | None = None, mode: str = "raise") -> Value:
+    """The elements at ``indices`` along ``axis`` (of the flattened input when None), as
+    ``np.take``; ``mode`` is ``"raise"`` (out of bounds is an error), ``"wrap"`` or
+    ``"clip"``.
+
+    Derivative: the upstream gradient scattered back to the taken positions, with repeated
+    indices adding up (``np.add.at``: a getitem, whose VJP is index_add).
+
+    >>> x = Value([1.0, 2.0, 3.0])
+    >>> y = take(x, [2, 0, 2])
+    >>> y.data
+    array([3., 1., 3.])
+    >>> y.sum().backward()
+    >>> x.grad                        # index 2 taken twice
+    array([1., 0., 2.])
+    """
+    x = as_value(a)
+    shape = (x.size,) if axis is None else x.shape
+    ax = _axis_of("take", 0 if axis is None else axis, shape)
+    idx = _integers("take", "indices", indices)
+    n = shape[ax]
+    if mode == "raise":
+        _in_bounds("take", idx, n, ax, x.shape)
+    elif mode in ("wrap", "clip"):
+        if n == 0 and idx.size:
+            raise IndexShapeError(f"take: cannot take from axis {ax} of length 0 (input shape "
+                                  f"{x.shape})")
+        if n:
+            idx = idx % n if mode == "wrap" else np.clip(idx, 0, n - 1)
+    else:
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if axis is None:
+        x = x.reshape(-1)
+    return x[_along(ax, idx)]
+
+
+def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Value:
+    """Elements picked along ``axis`` by ``indices`` of the same number of dimensions (the
+    others broadcast), as ``np.take_along_axis``: ``out[i, j] = arr[i, indices[i, j]]`` for
+    ``axis=1``. ``axis=None`` picks from the flattened input with 1-d indices.
+
+    Derivative: the upstream gradient scattered back to the picked positions, with repeated
+    indices adding up (a getitem with integer arrays, whose VJP is index_add).
+
+    >>> x = Value([[1.0, 2.0], [3.0, 4.0]])
+    >>> y = take_along_axis(x, np.array([[1, 1], [0, 1]]), axis=1)
+    >>> y.data
+    array([[2., 2.],
+           [3., 4.]])
+    >>> y.sum().backward()
+    >>> x.grad
+    array([[0., 2.],
+           [1., 1.]])
+    """
+    x = as_value(arr)
+    idx = _integers("take_along_axis", "indices", indices)
+    if axis is None:
+        shape, ax = (x.size,), 0
+        if idx.ndim != 1:
+            raise ShapeError(f"take_along_axis: with axis=None the indices must be 1-d, got "
+                             f"shape {idx.shape} (input shape {x.shape})")
+    else:
+        shape, ax = x.shape, _axis_of("take_along_axis", axis, x.shape)
+        if idx.ndim != x.ndim:
+            raise ShapeError(f"take_along_axis: indices of shape {idx.shape} must have as many "
+                             f"dimensions as the input (shape {x.shape})")
+    _in_bounds("take_along_axis", idx, shape[ax], ax, x.shape)
+    nd = len(shape)
+    index = tuple(idx if i == ax else np.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+                  for i, n in enumerate(shape))
+    try:
+        np.broadcast_shapes(*(i.shape for i in index))
+    except ValueError:
+        raise ShapeError(f"take_along_axis: indices of shape {idx.shape} do not broadcast "
+                         f"with input shape {x.shape} outside axis {ax}") from None
+    if axis is None:
+        x = x.reshape(-1)
+    return x[index]

@@ -171,7 +171,7 @@ def _transpose(a, axes=None):
 
 
 def _broadcast_to(array, shape, subok=False):
-    return _as_value(array).broadcast_to(shape)
+    return functional.broadcast_to(array, shape)  # also an int shape, as NumPy
 
 
 def _as_value(x: Any) -> Value:
@@ -218,6 +218,78 @@ _FUNCTIONS: dict[Callable, Callable] = {
     np.broadcast_to: _broadcast_to,
 }
 _FUNCTIONS.update(_REDUCTIONS_CONTINUED)
+
+# ------------------------------------------------------- structure (issue 14)
+# NumPy's signatures, handed to the composites in functional (which check the arguments).
+def _repeat(a, repeats, axis=None):
+    return functional.repeat(a, repeats, axis)
+
+
+def _tile(A, reps):  # noqa: N803 - NumPy's argument name
+    return functional.tile(A, reps)
+
+
+def _roll(a, shift, axis=None):
+    return functional.roll(a, shift, axis)
+
+
+def _flip(m, axis=None):
+    return functional.flip(m, axis)
+
+
+def _pad(array, pad_width, mode="constant", **kwargs):
+    constant_values = kwargs.pop("constant_values", 0)
+    _refuse("pad", kwargs)
+    return functional.pad(array, pad_width, mode, constant_values)
+
+
+def _split(ary, indices_or_sections, axis=0):
+    return functional.split(ary, indices_or_sections, axis)
+
+
+def _array_split(ary, indices_or_sections, axis=0):
+    return functional.array_split(ary, indices_or_sections, axis)
+
+
+def _squeeze(a, axis=None):
+    return functional.squeeze(a, axis)
+
+
+def _expand_dims(a, axis):
+    return functional.expand_dims(a, axis)
+
+
+def _swapaxes(a, axis1, axis2):
+    return functional.swapaxes(a, axis1, axis2)
+
+
+def _moveaxis(a, source, destination):
+    return functional.moveaxis(a, source, destination)
+
+
+def _diff(a, n=1, axis=-1, prepend=None, append=None):
+    return functional.diff(a, n, axis, prepend, append)
+
+
+def _ravel(a, order="C"):
+    return functional.ravel(a, order)
+
+
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    _refuse("take", {"out": out})
+    return functional.take(a, indices, axis, mode)
+
+
+def _take_along_axis(arr, indices, axis=-1):
+    return functional.take_along_axis(arr, indices, axis)
+
+
+_FUNCTIONS.update({
+    np.repeat: _repeat, np.tile: _tile, np.roll: _roll, np.flip: _flip, np.pad: _pad,
+    np.split: _split, np.array_split: _array_split, np.squeeze: _squeeze,
+    np.expand_dims: _expand_dims, np.swapaxes: _swapaxes, np.moveaxis: _moveaxis,
+    np.diff: _diff, np.ravel: _ravel, np.take: _take, np.take_along_axis: _take_along_axis,
+})
 
 #: Functions that answer about the data (shapes, indices, tests, rounding): plain NumPy.
 _ON_DATA_FUNCTIONS = frozenset({

@@ -607,8 +607,6 @@ class Value:
             shape = tuple(shape[0])
         return apply(ops.RESHAPE, (self,), {"shape": tuple(int(s) for s in shape)})
 
-    def flatten(self) -> Value:
-        return self.reshape(-1)
 
     def transpose(self, *axes: Any) -> Value:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -622,9 +620,45 @@ class Value:
     def broadcast_to(self, shape: Sequence[int]) -> Value:
         return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(int(s) for s in shape)})
 
+    # ------------------------------------------------------- structure (issue 14)
+    # ndarray's methods among the structure composites, written once in functional.
+    def repeat(self, repeats: Any, axis: int | None = None) -> Value:
+        """Each element repeated (``np.repeat``; see ``functional.repeat``)."""
+        return _functional().repeat(self, repeats, axis)
+
+    def squeeze(self, axis: Any = None) -> Value:
+        """Length-1 axes removed (``np.squeeze``; see ``functional.squeeze``)."""
+        return _functional().squeeze(self, axis)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Value:
+        """Two axes exchanged (``np.swapaxes``; see ``functional.swapaxes``)."""
+        return _functional().swapaxes(self, axis1, axis2)
+
+    def take(self, indices: Any, axis: int | None = None, out: None = None,
+             mode: str = "raise") -> Value:
+        """Elements at ``indices`` (``np.take``; see ``functional.take``)."""
+        if out is not None:
+            raise TypeError("take: out= is not supported on a Value (it would write outside "
+                            "the graph)")
+        return _functional().take(self, indices, axis, mode)
+
+    def flatten(self, order: str = "C") -> Value:
+        """The elements in one axis (a reshape; see ``functional.flatten``)."""
+        return _functional().flatten(self, order)
+
+    def ravel(self, order: str = "C") -> Value:
+        """As :meth:`flatten` (``np.ravel``)."""
+        return _functional().flatten(self, order)
+
 
 #: ufunc -> op, read from the table (each entry names its ufunc).
 _UFUNC_OPS = {op.ufunc: op for op in ops.OPS.values() if op.ufunc is not None}
+
+
+def _functional():
+    """The module of the composites written as free functions (it imports this one)."""
+    from . import functional
+    return functional
 
 
 def _numpy_protocol():
