@@ -100,6 +100,16 @@ def _central(np_fn, x, t, eps=1e-6):
     return (np.asarray(np_fn(x + eps * t)) - np.asarray(np_fn(x - eps * t))) / (2 * eps)
 
 
+def _numeric_grad(np_fn, x, w):
+    """∂/∂x Σ w·f(x) by central differences, one unit direction per element of x."""
+    grad = np.zeros_like(x)
+    for j in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[j] = 1.0
+        grad[j] = np.sum(w * _central(np_fn, x, e))
+    return grad
+
+
 @pytest.mark.parametrize("name, fn, np_fn, shape", CASES, ids=IDS)
 def test_values_match_numpy(name, fn, np_fn, shape):
     x = _input(shape)
@@ -111,17 +121,12 @@ def test_values_match_numpy(name, fn, np_fn, shape):
 
 @pytest.mark.parametrize("name, fn, np_fn, shape", CASES, ids=IDS)
 def test_gradients_match_central_differences(name, fn, np_fn, shape):
-    # ∂/∂x Σ w·f(x), one unit direction per element of x
     x = _input(shape)
     w = _input(np.shape(np_fn(x)), seed=1)
     v = Value(x)
     (fn(v) * w).sum().backward()
-    numeric = np.zeros_like(x)
-    for j in np.ndindex(shape):
-        e = np.zeros_like(x)
-        e[j] = 1.0
-        numeric[j] = np.sum(w * _central(np_fn, x, e))
-    np.testing.assert_allclose(np.asarray(v.grad), numeric, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(v.grad), _numeric_grad(np_fn, x, w), rtol=1e-7,
+                               atol=1e-9)
 
 
 @pytest.mark.parametrize("name, fn, np_fn, shape", CASES, ids=IDS)
@@ -266,11 +271,7 @@ def test_numpy_functions_dispatch_on_values(name, call):
     v = Value(x)
     w = _input(out.shape, seed=1)
     (call(np, v) * w).sum().backward()
-    numeric = np.zeros_like(x)
-    for j in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[j] = 1.0
-        numeric[j] = np.sum(w * _central(lambda a: call(np, a), x, e))
+    numeric = _numeric_grad(lambda a: call(np, a), x, w)
     np.testing.assert_allclose(v.grad, numeric, rtol=1e-7, atol=1e-9)
 
 

@@ -300,11 +300,28 @@ def getitem(x, index):
 
 
 def index_add(g, shape, index):
-    """Zeros of ``shape`` with ``g`` added at ``index``: the adjoint of indexing."""
+    """Zeros of ``shape`` with ``g`` added at ``index``: the adjoint of indexing. Repeated
+    integer indices add up (``np.add.at``)."""
     dtype = g.dtype if isinstance(g, np.ndarray) else np.float64
     z = np.zeros(shape, dtype=dtype)
-    np.add.at(z, index, g)
+    if is_basic_index(index):
+        z[index] += g  # a view holds no element twice: the same sum, without add.at's loop
+    else:
+        np.add.at(z, index, g)
     return as_result(z)
+
+
+def is_basic_index(index: Any) -> bool:
+    """Whether ``index`` is made of slices, integers, None and ``...`` only (NumPy's basic
+    indexing: a view, each element at most once).
+
+    >>> is_basic_index((slice(None), 0)), is_basic_index(np.array([0, 0]))
+    (True, False)
+    """
+    items = index if type(index) is tuple else (index,)
+    return all(i is None or i is Ellipsis or type(i) is slice
+               or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))
+               for i in items)
 
 
 def concatenate(*xs, axis=0):
