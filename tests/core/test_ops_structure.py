@@ -1,6 +1,7 @@
 """The structure ops of issue 14 (repeat, tile, roll, flip, pad, split, array_split,
 squeeze, expand_dims, swapaxes, moveaxis, broadcast_to, diff, flatten/ravel, take,
-take_along_axis): composites of table rows, reached as ``F.xxx``, ``np.xxx(value)`` and
+take_along_axis, and HIPS autograd's flipud, fliplr, rot90, rollaxis, h/v/dsplit,
+atleast_1d/2d/3d): composites of table rows, reached as ``F.xxx``, ``np.xxx(value)`` and
 Value methods.
 
 Oracles: NumPy's own function for the values (and, through float64 central differences
@@ -87,6 +88,17 @@ CASES = [
      lambda a: np.take_along_axis(a, np.array([[1, 0, 1, 1]]), 0), (2, 4)),
     ("take_along_axis-flat", lambda x: F.take_along_axis(x, np.array([3, 3, 0]), None),
      lambda a: np.take_along_axis(a, np.array([3, 3, 0]), None), (2, 2)),
+    # the rest of HIPS autograd's structure functions
+    ("flipud", lambda x: F.flipud(x), lambda a: np.flipud(a), (3, 2)),
+    ("fliplr", lambda x: F.fliplr(x), lambda a: np.fliplr(a), (2, 3)),
+    ("rot90", lambda x: F.rot90(x), lambda a: np.rot90(a), (2, 3)),
+    ("rot90-k3-axes", lambda x: F.rot90(x, 3, (2, 0)), lambda a: np.rot90(a, 3, (2, 0)),
+     (2, 3, 4)),
+    ("rot90-k-2", lambda x: F.rot90(x, -2), lambda a: np.rot90(a, -2), (2, 3)),
+    ("rollaxis", lambda x: F.rollaxis(x, 2, 1), lambda a: np.rollaxis(a, 2, 1), (2, 3, 4)),
+    ("rollaxis-back", lambda x: F.rollaxis(x, 0, 3), lambda a: np.rollaxis(a, 0, 3), (2, 3, 4)),
+    ("atleast_2d", lambda x: F.atleast_2d(x), lambda a: np.atleast_2d(a), (3,)),
+    ("atleast_3d", lambda x: F.atleast_3d(x), lambda a: np.atleast_3d(a), (2, 3)),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -197,7 +209,7 @@ def test_diff_prepend_value_gets_its_gradient():
 @pytest.mark.parametrize("split, sections, sizes", [
     (F.split, 3, [2, 2, 2]), (F.split, [1, 4], [1, 3, 2]), (F.array_split, 4, [2, 2, 1, 1]),
     (F.array_split, [2, 10], [2, 4, 0]), (np.split, [4, 1], [4, 0, 5]),
-    (np.array_split, 5, [2, 1, 1, 1, 1]),
+    (np.array_split, 5, [2, 1, 1, 1, 1]), (F.vsplit, [1], [1, 5]), (np.vsplit, 2, [3, 3]),
 ])
 def test_split_pieces_and_their_gradients(split, sections, sizes):
     x = Value(_input((6, 2)))
@@ -215,10 +227,24 @@ def test_split_pieces_and_their_gradients(split, sections, sizes):
     np.testing.assert_array_equal(x.grad, np.stack([weights] * 2, axis=1))
 
 
-def test_split_along_axis_one():
-    x = Value(_input((2, 6)))
-    for p, e in zip(F.split(x, 2, axis=-1), np.split(x.data, 2, axis=-1), strict=True):
+@pytest.mark.parametrize("ours, theirs, shape", [
+    (lambda x: F.split(x, 2, axis=-1), lambda a: np.split(a, 2, axis=-1), (2, 6)),
+    (lambda x: F.hsplit(x, [1, 4]), lambda a: np.hsplit(a, [1, 4]), (2, 6)),
+    (lambda x: np.hsplit(x, 3), lambda a: np.hsplit(a, 3), (6,)),
+    (lambda x: F.dsplit(x, 2), lambda a: np.dsplit(a, 2), (1, 2, 4)),
+])
+def test_split_along_other_axes(ours, theirs, shape):
+    x = Value(_input(shape))
+    for p, e in zip(ours(x), theirs(x.data), strict=True):
         np.testing.assert_array_equal(p.data, e)
+
+
+def test_atleast_takes_several_inputs():
+    # NumPy's answer: one array for one input, a tuple for several
+    a, b = Value(2.0), Value(np.ones((2, 3)))
+    assert F.atleast_1d(a).shape == (1,)
+    assert [v.shape for v in np.atleast_3d(a, b)] == [(1, 1, 1), (2, 3, 1)]
+    assert F.atleast_2d(b) is b                      # already 2-d: itself, as NumPy
 
 
 def test_float32_stays_float32():
@@ -305,6 +331,11 @@ HIPS = [
     ("diff", lambda m, x: m.diff(x, axis=1)),
     ("ravel", lambda m, x: m.ravel(x)),
     ("array_split", lambda m, x: m.array_split(x, 2, axis=1)[0]),
+    ("flipud", lambda m, x: m.flipud(x)),
+    ("fliplr", lambda m, x: m.fliplr(x)),
+    ("rot90", lambda m, x: m.rot90(x, 3)),
+    ("rollaxis", lambda m, x: m.rollaxis(m.atleast_3d(x), 2)),
+    ("hsplit", lambda m, x: m.hsplit(x, [1])[1]),
 ]
 
 
@@ -366,6 +397,14 @@ BAD = [
     (lambda x: F.take_along_axis(x, np.array([0, 1]), 1), ShapeError,
      "take_along_axis: indices of shape (2,) must have as many dimensions as the input "
      "(shape (2, 3))"),
+    (lambda x: F.fliplr(np.zeros(3)), ShapeError,
+     "fliplr: needs an input of at least 2 dimensions, got shape (3,)"),
+    (lambda x: F.rot90(x, 1, (1, -1)), ShapeError, "rot90: axis (1, -1) names an axis twice"),
+    (lambda x: F.rot90(x, 1, (0,)), ShapeError, "rot90: axes must name two axes"),
+    (lambda x: F.rollaxis(x, 0, 3), ShapeError, "rollaxis: start 3 is out of bounds for 2 "
+                                                "dimensions (input shape (2, 3))"),
+    (lambda x: F.dsplit(x, 1), ShapeError, "dsplit: needs an input of at least 3 dimension(s), "
+                                           "got shape (2, 3)"),
     (lambda x: F.take_along_axis(x, np.zeros((3, 1), dtype=int), 1), ShapeError,
      "take_along_axis: indices of shape (3, 1) do not broadcast with input shape (2, 3)"),
 ]

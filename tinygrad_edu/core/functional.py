@@ -31,7 +31,8 @@ __all__ = [
     # structure (issue 14)
     "repeat", "tile", "roll", "flip", "pad", "split", "array_split", "squeeze", "expand_dims",
     "swapaxes", "moveaxis", "broadcast_to", "diff", "flatten", "ravel", "take",
-    "take_along_axis",
+    "take_along_axis", "flipud", "fliplr", "rot90", "rollaxis", "hsplit", "vsplit", "dsplit",
+    "atleast_1d", "atleast_2d", "atleast_3d",
 ]
 
 
@@ -906,3 +907,156 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Value:
     if axis is None:
         x = x.reshape(-1)
     return x[index]
+
+
+# The rest of NumPy's structure functions that HIPS autograd differentiates, each a line
+# or two over the ones above.
+
+
+def flipud(m: Any) -> Value:
+    """Rows reversed: ``flip(m, 0)``, as ``np.flipud``. Derivative: the upstream flipped.
+
+    >>> flipud(Value([[1.0], [2.0]])).data
+    array([[2.],
+           [1.]])
+    """
+    x = as_value(m)
+    if x.ndim < 1:
+        raise ShapeError(f"flipud: needs an input of at least 1 dimension, got shape {x.shape}")
+    return flip(x, 0)
+
+
+def fliplr(m: Any) -> Value:
+    """Columns reversed: ``flip(m, 1)``, as ``np.fliplr``. Derivative: the upstream flipped.
+
+    >>> fliplr(Value([[1.0, 2.0]])).data
+    array([[2., 1.]])
+    """
+    x = as_value(m)
+    if x.ndim < 2:
+        raise ShapeError(f"fliplr: needs an input of at least 2 dimensions, got shape {x.shape}")
+    return flip(x, 1)
+
+
+def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Value:
+    """Rotated by 90° ``k`` times in the plane of ``axes`` (from the first axis towards the
+    second), as ``np.rot90``: a flip and a transpose. Derivative: the upstream rotated back.
+
+    >>> rot90(Value([[1.0, 2.0], [3.0, 4.0]])).data
+    array([[2., 4.],
+           [1., 3.]])
+    """
+    x = as_value(m)
+    plane = tuple(axes)
+    if len(plane) != 2:
+        raise ShapeError(f"rot90: axes must name two axes, got {axes!r} (input shape {x.shape})")
+    a, b = _axes_of("rot90", plane, x.shape)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"rot90: k must be an integer, got {k!r}")
+    k = int(k) % 4
+    if k == 0:
+        return x.reshape(x.shape)
+    if k == 2:
+        return flip(x, (a, b))
+    order = list(range(x.ndim))
+    order[a], order[b] = b, a
+    return flip(x, b).transpose(order) if k == 1 else flip(x.transpose(order), b)
+
+
+def rollaxis(a: Any, axis: int, start: int = 0) -> Value:
+    """Axis ``axis`` moved to stand before position ``start``, as ``np.rollaxis`` (older
+    than :func:`moveaxis`, which says the same more plainly). Derivative: the upstream with
+    the axis moved back (a transpose).
+
+    >>> rollaxis(Value(np.zeros((2, 3, 4))), 2).shape
+    (4, 2, 3)
+    """
+    x = as_value(a)
+    ax = _axis_of("rollaxis", axis, x.shape)
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) \
+            or not -x.ndim <= start <= x.ndim:
+        raise ShapeError(f"rollaxis: start {start!r} is out of bounds for {x.ndim} dimensions "
+                         f"(input shape {x.shape})")
+    start = int(start) + x.ndim if start < 0 else int(start)
+    if ax < start:
+        start -= 1
+    order = [i for i in range(x.ndim) if i != ax]
+    order.insert(start, ax)
+    return x.transpose(order)
+
+
+def _split_at_least(name: str, ary: Any, sections: Any, ndim: int, axis: int) -> list[Value]:
+    x = as_value(ary)
+    if x.ndim < ndim:
+        raise ShapeError(f"{name}: needs an input of at least {ndim} dimension(s), got shape "
+                         f"{x.shape}")
+    return _split(name, x, sections, axis, equal=True)
+
+
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
+    """:func:`split` along the columns (axis 1; axis 0 of a 1-d input), as ``np.hsplit``.
+
+    >>> [p.shape for p in hsplit(Value(np.zeros((2, 4))), 2)]
+    [(2, 2), (2, 2)]
+    """
+    axis = 1 if np.ndim(as_value(ary).data) > 1 else 0
+    return _split_at_least("hsplit", ary, indices_or_sections, 1, axis)
+
+
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
+    """:func:`split` along the rows (axis 0, at least 2-d), as ``np.vsplit``.
+
+    >>> [p.shape for p in vsplit(Value(np.zeros((4, 2))), [1])]
+    [(1, 2), (3, 2)]
+    """
+    return _split_at_least("vsplit", ary, indices_or_sections, 2, 0)
+
+
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
+    """:func:`split` along the depth (axis 2, at least 3-d), as ``np.dsplit``.
+
+    >>> [p.shape for p in dsplit(Value(np.zeros((1, 1, 4))), 2)]
+    [(1, 1, 2), (1, 1, 2)]
+    """
+    return _split_at_least("dsplit", ary, indices_or_sections, 3, 2)
+
+
+def _at_least(arys: tuple, shape_for: Any) -> Any:
+    """Each input reshaped by ``shape_for(shape)`` (one Value, or a list for several)."""
+    out = []
+    for a in arys:
+        x = as_value(a)
+        shape = shape_for(x.shape)
+        out.append(x if shape == x.shape else x.reshape(shape))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*arys: Any) -> Any:
+    """Each input with at least 1 dimension (a 0-d one becomes shape (1,)), as
+    ``np.atleast_1d``. Derivative: the upstream reshaped back.
+
+    >>> atleast_1d(Value(2.0)).shape
+    (1,)
+    """
+    return _at_least(arys, lambda s: s or (1,))
+
+
+def atleast_2d(*arys: Any) -> Any:
+    """Each input with at least 2 dimensions (new axes in front), as ``np.atleast_2d``.
+    Derivative: the upstream reshaped back.
+
+    >>> atleast_2d(Value([1.0, 2.0])).shape
+    (1, 2)
+    """
+    return _at_least(arys, lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else s)
+
+
+def atleast_3d(*arys: Any) -> Any:
+    """Each input with at least 3 dimensions, as ``np.atleast_3d``: shape ``(n,)`` becomes
+    ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``. Derivative: the upstream reshaped back.
+
+    >>> atleast_3d(Value([1.0, 2.0])).shape, atleast_3d(Value(np.zeros((2, 3)))).shape
+    ((1, 2, 1), (2, 3, 1))
+    """
+    spread = {0: lambda s: (1, 1, 1), 1: lambda s: (1,) + s + (1,), 2: lambda s: s + (1,)}
+    return _at_least(arys, lambda s: spread[len(s)](s) if len(s) < 3 else s)

@@ -284,11 +284,52 @@ def _take_along_axis(arr, indices, axis=-1):
     return functional.take_along_axis(arr, indices, axis)
 
 
+def _flipud(m):
+    return functional.flipud(m)
+
+
+def _fliplr(m):
+    return functional.fliplr(m)
+
+
+def _rot90(m, k=1, axes=(0, 1)):
+    return functional.rot90(m, k, axes)
+
+
+def _rollaxis(a, axis, start=0):
+    return functional.rollaxis(a, axis, start)
+
+
+def _hsplit(ary, indices_or_sections):
+    return functional.hsplit(ary, indices_or_sections)
+
+
+def _vsplit(ary, indices_or_sections):
+    return functional.vsplit(ary, indices_or_sections)
+
+
+def _dsplit(ary, indices_or_sections):
+    return functional.dsplit(ary, indices_or_sections)
+
+
+def _at_least(function):
+    def adapter(*arys):
+        out = function(*arys)
+        return tuple(out) if isinstance(out, list) else out  # NumPy gives a tuple
+
+    return adapter
+
+
 _FUNCTIONS.update({
     np.repeat: _repeat, np.tile: _tile, np.roll: _roll, np.flip: _flip, np.pad: _pad,
     np.split: _split, np.array_split: _array_split, np.squeeze: _squeeze,
     np.expand_dims: _expand_dims, np.swapaxes: _swapaxes, np.moveaxis: _moveaxis,
     np.diff: _diff, np.ravel: _ravel, np.take: _take, np.take_along_axis: _take_along_axis,
+    np.flipud: _flipud, np.fliplr: _fliplr, np.rot90: _rot90, np.rollaxis: _rollaxis,
+    np.hsplit: _hsplit, np.vsplit: _vsplit, np.dsplit: _dsplit,
+    np.atleast_1d: _at_least(functional.atleast_1d),
+    np.atleast_2d: _at_least(functional.atleast_2d),
+    np.atleast_3d: _at_least(functional.atleast_3d),
 })
 
 #: Functions that answer about the data (shapes, indices, tests, rounding): plain NumPy.
