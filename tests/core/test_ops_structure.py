@@ -427,3 +427,29 @@ def test_bad_input_is_refused_before_anything_is_recorded(call, error, message):
 def test_diff_of_a_zero_dimensional_value_is_refused():
     with pytest.raises(ShapeError, match=r"diff: needs an input of at least one dimension"):
         F.diff(Value(1.0))
+
+
+# ------------------------------------------------------------------ other readings
+
+
+def test_second_derivatives_through_the_composites():
+    # f = Σ take(x, [0, 0, 1])² + Σ pad(x)²: H = 2·diag(counts + 1), counts = (2, 1, 0)
+    def f(x):
+        return (F.take(x, [0, 0, 1]) ** 2).sum() + (F.pad(x, 1, constant_values=3.0) ** 2).sum()
+
+    v = np.array([1.0, 10.0, 100.0])
+    np.testing.assert_allclose(tg.hvp(f, (np.ones(3),), (v,)), 2 * np.array([3.0, 2.0, 1.0]) * v)
+
+
+def test_traced_program_matches_eager():
+    # trace() replays the recorded composites: same gradients on new inputs
+    def f(x):
+        y = F.roll(F.repeat(x, [2, 1, 0], axis=1), 1, axis=0)
+        return (F.take_along_axis(y, np.array([[2], [0]]), axis=1) * F.diff(x, axis=1)).sum()
+
+    traced = tg.trace(f)
+    for seed in range(3):
+        a, b = Value(_input((2, 3), seed)), Value(_input((2, 3), seed))
+        traced(a).backward()
+        f(b).backward()
+        np.testing.assert_array_equal(a.grad, b.grad)
