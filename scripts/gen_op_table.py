@@ -41,7 +41,11 @@ def render() -> str:
             f"{_cell(op.domain.kinks)} |"
         )
     footer = (f"\n{len(OPS)} primitives. Composites built from them: mean, min, softmax, "
-              "clip, stack, and every loss in `tinygrad_edu.nn.losses`.\n")
+              "clip, stack, every loss in `tinygrad_edu.nn.losses`, and the structure "
+              "functions of `tinygrad_edu.functional` (repeat, tile, roll, flip, pad, split, "
+              "squeeze, expand_dims, swapaxes, moveaxis, diff, ravel, take, take_along_axis, "
+              "…: reshape, transpose, broadcast_to, getitem, index_add and concatenate, with "
+              "their derivatives in their docstrings).\n")
     return HEADER + "\n".join(rows) + "\n" + footer
 
 
