@@ -389,6 +389,13 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         xp, xn = anp.where(positive, x, 0.0), anp.where(positive, 0.0, x)
         return anp.where(positive, xp + anp.log1p(anp.exp(-xp)), anp.log1p(anp.exp(xn)))
 
+    def typed(fn):
+        # constants as NumPy scalars of the run's dtype: HIPS's arctan2 rule squares them,
+        # and a Python float 1e300 ** 2 raises OverflowError where NumPy gives inf
+        def call(*xs):
+            return fn(*(np.dtype(dtype).type(x) if type(x) is float else x for x in xs))
+        return call
+
     def elu(x, alpha=1.0):
         # each branch sees only the inputs it keeps (expm1 of +inf would give inf·0 = nan)
         positive = np.asarray(getval(x)) > 0
@@ -445,7 +452,7 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         "exp2": anp.exp2, "square": anp.square, "reciprocal": anp.reciprocal,
         "tan": anp.tan, "sinh": anp.sinh, "cosh": anp.cosh, "arcsin": anp.arcsin,
         "arccos": anp.arccos, "arctan": anp.arctan, "arcsinh": anp.arcsinh,
-        "arccosh": anp.arccosh, "arctanh": anp.arctanh, "arctan2": anp.arctan2,
+        "arccosh": anp.arccosh, "arctanh": anp.arctanh, "arctan2": typed(anp.arctan2),
         "hypot": anp.hypot, "logaddexp": anp.logaddexp, "remainder": anp.remainder,
         "floor": anp.floor, "ceil": anp.ceil, "round": anp.rint, "sign": anp.sign,
         "elu": elu,

@@ -172,8 +172,9 @@ LOG_SIGMOID = Op("log_sigmoid", doc="log σ(x), stable for large |x|", kind="una
 # ------------------------------------------------------------------ elementwise, continued
 # Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
 # Every rule is the textbook one PyTorch and HIPS autograd write (1/√(1 − x²), not
-# 1/√((1 − x)(1 + x))), so the three agree to rounding up to the singular points, where
-# the rule's own arithmetic gives PyTorch's values: ±inf where the one-sided limit is
+# 1/√((1 − x)(1 + x))), in HIPS's order of operations (g/x/ln 2, g·2·x: the same
+# overflow at 1e300), so they agree to rounding up to the singular points, where the
+# rule's own arithmetic gives PyTorch's values: ±inf where the one-sided limit is
 # infinite (arcsin at ±1, log at 0), nan outside the domain.
 
 LN2, LN10 = float(np.log(2.0)), float(np.log(10.0))
@@ -195,37 +196,37 @@ EXPM1 = Op("expm1", doc="e^x − 1, accurate for small |x|", kind="unary", ufunc
 
 LOG2 = Op("log2", doc="base-2 logarithm", kind="unary", ufunc=np.log2,
           forward=k.log2,
-          vjps=(lambda g, out, x: g / (x * LN2),),
+          vjps=(lambda g, out, x: g / x / LN2,),
           derivatives=("1/(x·ln 2)",),
           domain=Domain(ranges=((0.1, 5.0),), singular="x ≤ 0 (−inf at 0, derivative ±inf)"))
 
 LOG10 = Op("log10", doc="base-10 logarithm", kind="unary", ufunc=np.log10,
            forward=k.log10,
-           vjps=(lambda g, out, x: g / (x * LN10),),
+           vjps=(lambda g, out, x: g / x / LN10,),
            derivatives=("1/(x·ln 10)",),
            domain=Domain(ranges=((0.1, 5.0),), singular="x ≤ 0 (−inf at 0, derivative ±inf)"))
 
 EXP2 = Op("exp2", doc="2^x", kind="unary", ufunc=np.exp2,
           forward=k.exp2,
-          vjps=(lambda g, out, x: g * out * LN2,),
+          vjps=(lambda g, out, x: g * (out * LN2),),
           derivatives=("2^x·ln 2",), domain=ANY)
 
 SQUARE = Op("square", doc="x²", kind="unary", ufunc=np.square,
             forward=k.square,
-            vjps=(lambda g, out, x: g * (2.0 * x),),
+            vjps=(lambda g, out, x: g * 2.0 * x,),
             derivatives=("2x",), domain=ANY)
 
 RECIPROCAL = Op("reciprocal", doc="1/x", kind="unary", ufunc=np.reciprocal,
                 forward=k.reciprocal,
-                vjps=(lambda g, out, x: -g * (out * out),),
+                vjps=(lambda g, out, x: -g / (x * x),),
                 derivatives=("−1/x²",),
                 domain=Domain(ranges=((0.5, 3.0),),
                               singular="x = 0 (±inf, with the zero's sign; derivative −inf)"))
 
 TAN = Op("tan", doc="tangent", kind="unary", ufunc=np.tan,
          forward=k.tan,
-         vjps=(lambda g, out, x: g * (1.0 + out * out),),
-         derivatives=("1 + tan²(x)",),
+         vjps=(lambda g, out, x: g / SQUARE(COS(x)),),
+         derivatives=("1/cos²(x)",),
          domain=Domain(ranges=((-1.2, 1.2),), singular="x = π/2 + kπ"))
 
 SINH = Op("sinh", doc="hyperbolic sine", kind="unary", ufunc=np.sinh,
@@ -322,7 +323,7 @@ FLOOR = Op("floor", doc="largest integer ≤ x" + STEP_DOC, kind="unary", smooth
            ufunc=np.floor,
            forward=k.floor,
            vjps=(rules.zero_rule,),
-           derivatives=("0 (almost everywhere)",),
+           derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
            domain=Domain(kinks="integers (jumps; gradient 0 there too)",
                          kink_gap=k.integer_gap))
 
@@ -330,7 +331,7 @@ CEIL = Op("ceil", doc="smallest integer ≥ x" + STEP_DOC, kind="unary", smooth=
           ufunc=np.ceil,
           forward=k.ceil,
           vjps=(rules.zero_rule,),
-          derivatives=("0 (almost everywhere)",),
+          derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
           domain=Domain(kinks="integers (jumps; gradient 0 there too)",
                         kink_gap=k.integer_gap))
 
@@ -338,14 +339,14 @@ ROUND = Op("round", doc="nearest integer, halves to even (np.rint)" + STEP_DOC, 
            smooth=False, ufunc=np.rint,
            forward=k.rint,
            vjps=(rules.zero_rule,),
-           derivatives=("0 (almost everywhere)",),
+           derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
            domain=Domain(kinks="half-integers (jumps; gradient 0 there too)",
                          kink_gap=k.half_gap))
 
 SIGN = Op("sign", doc="−1, 0 or 1" + STEP_DOC, kind="unary", smooth=False, ufunc=np.sign,
           forward=k.sign,
           vjps=(rules.zero_rule,),
-          derivatives=("0 (almost everywhere)",),
+          derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
           domain=Domain(kinks="x = 0 (a jump; gradient 0 there too)", kink_gap=k.zero_gap))
 
 ELU = Op("elu", doc="x for x > 0, α·(e^x − 1) below (alpha=1.0)", kind="unary", smooth=False,

@@ -266,14 +266,16 @@ def remainder_y(g, out, x, y):
         return -g * kernels.floor_divide(data_of(x), data_of(y))
 
 
-def _guarded(numerator, denominator, ok):
-    """``numerator / denominator`` where ``ok`` holds and exactly 0 elsewhere (the
-    convention at a singular point). The denominator is replaced by 1 off ``ok`` before
-    dividing, so a recorded rule has no 0/0 whose own derivative would be nan."""
+def _guarded(g, numerator, denominator, ok):
+    """``g · (numerator / denominator)`` where ``ok`` holds and exactly 0 elsewhere (the
+    convention at a singular point). The local derivative is formed first, as PyTorch
+    and HIPS do, so a huge ``g`` does not overflow against a huge numerator; off ``ok``
+    the denominator is replaced by 1 before dividing, so a recorded rule has no 0/0
+    whose own derivative would be nan."""
     if np.all(ok):
-        return numerator / denominator
+        return g * (numerator / denominator)
     mask = np.broadcast_to(ok, shape_of(data_of(denominator)))
-    return select(ok, numerator / ops.WHERE(denominator, 1.0, cond=mask))
+    return select(ok, g * (numerator / ops.WHERE(denominator, 1.0, cond=mask)))
 
 
 def _off_origin(x, y):
@@ -282,22 +284,22 @@ def _off_origin(x, y):
 
 def hypot_x(g, out, x, y):
     """∂hypot/∂x = x/hypot(x, y); 0 at (0, 0), as |x|′(0) (hypot(x, 0) is |x|)."""
-    return _guarded(g * x, out, _off_origin(x, y))
+    return _guarded(g, x, out, _off_origin(x, y))
 
 
 def hypot_y(g, out, x, y):
     """∂hypot/∂y = y/hypot(x, y); 0 at (0, 0)."""
-    return _guarded(g * y, out, _off_origin(x, y))
+    return _guarded(g, y, out, _off_origin(x, y))
 
 
 def arctan2_x(g, out, x, y):
     """∂arctan2(x, y)/∂x = y/(x² + y²); 0 at (0, 0), as PyTorch."""
-    return _guarded(g * y, x * x + y * y, _off_origin(x, y))
+    return _guarded(g, y, x * x + y * y, _off_origin(x, y))
 
 
 def arctan2_y(g, out, x, y):
     """∂arctan2(x, y)/∂y = −x/(x² + y²); 0 at (0, 0), as PyTorch."""
-    return _guarded(-g * x, x * x + y * y, _off_origin(x, y))
+    return _guarded(g, -x, x * x + y * y, _off_origin(x, y))
 
 
 def elu_rule(g, out, x, alpha=1.0):
