@@ -214,7 +214,7 @@ EXP2 = Op("exp2", doc="2^x", kind="unary", ufunc=np.exp2,
 SQUARE = Op("square", doc="x²", kind="unary", ufunc=np.square,
             forward=k.square,
             vjps=(lambda g, out, x: g * 2.0 * x,),
-            derivatives=("2x",), domain=ANY)
+            derivatives=("2·x",), domain=ANY)
 
 RECIPROCAL = Op("reciprocal", doc="1/x", kind="unary", ufunc=np.reciprocal,
                 forward=k.reciprocal,
