@@ -193,7 +193,8 @@ CONVENTIONS: dict[str, Convention] = {
         frozenset({"pytorch"}), forward=True),
     "remainder_overflow": Convention(
         "x mod y where |x/y| ≥ 2²⁴ (1e300 mod 1e-12): NumPy's exact remainder, in [0, y)",
-        "numpy", "x − floor(x/y)·y: digits lost, nan where x/y overflows", "NumPy's value",
+        "numpy", "x − floor(x/y)·y: digits lost; nan where x/y overflows (its vectorised kernel, "
+        "8 or more elements)", "NumPy's value",
         frozenset({"pytorch"}), forward=True),
 }
 
