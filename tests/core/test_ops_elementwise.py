@@ -375,3 +375,24 @@ def test_activation_modules_in_an_mlp_and_their_repr():
     assert isinstance(net.net.layers[1], nn.GELU)
     net(np.ones((2, 3))).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
+
+
+def test_traced_replays_recompute_the_data_dependent_rules():
+    # hypot's origin, elu's branch, %'s quotient and floor are read from each call's data
+    from tinygrad_edu import trace
+
+    w = Value(np.array([0.5, -1.0, 0.0]))
+
+    def f(x):
+        return (F.hypot(x * w, x) + F.elu(x - w) + (x % 0.7) * w + F.leaky_relu(x * w)
+                + F.floor(x) * w + F.logaddexp(x, w)).sum()
+
+    step = trace(f)
+    for data in (np.array([0.0, 1.0, -2.0]), np.array([1.5, 0.0, 0.3])):
+        w.grad = None
+        step(data).backward()
+        replayed = w.grad.copy()
+        w.grad = None
+        f(Value(data, requires_grad=False)).backward()
+        np.testing.assert_array_equal(replayed, w.grad)
+    assert step.recordings == 1
