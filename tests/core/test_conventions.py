@@ -220,3 +220,107 @@ def test_the_table_states_pytorch_rules_correctly():
                                                             y), [2.0, -1.0])[0],
                                   [0.0, -math.inf])
     np.testing.assert_array_equal(tgrad(lambda x: torch.relu(x).sqrt(), [-1.0])[0], [0.0])
+
+
+# ----------------------------------------------------------------------- elementwise, continued
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "sign"])
+@pytest.mark.parametrize("x", [[-1.0, 0.0, 0.5, 2.0], [0.3, 1.7]])  # at the jumps, and between
+def test_step_functions_are_flat_at_their_jumps_too(name, x):
+    from tinygrad_edu import functional as F
+
+    (g,) = d(getattr(F, name), x)
+    np.testing.assert_array_equal(g, np.full(len(x), CONVENTIONS["steps_flat"].ours))
+
+
+def test_steps_pass_zeros_through_a_singular_intermediate():
+    # round(1/x) at x = 0: PyTorch's zeros times 1/x's −∞ derivative is nan; HIPS cuts the
+    # graph at round (nograd) and gives 0 — the difference the convention names
+    from tinygrad_edu import functional as F
+
+    assert "hips" in CONVENTIONS["steps_pass_zeros"].differs
+    with np.errstate(all="ignore"):
+        (g,) = d(lambda x: F.round(F.reciprocal(x)), [0.0, 2.0])
+        with pytest.warns(UserWarning, match="independent of input"):  # nograd: no edge
+            (h,) = hips_d(lambda x: anp.sum(anp.rint(anp.reciprocal(x))), [0.0, 2.0])
+    np.testing.assert_array_equal(g, [math.nan, 0.0])
+    np.testing.assert_array_equal(h, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("x, y", [(4.0, 2.0), (1.0, 0.1), (-3.0, 1.5)])
+def test_remainder_at_its_jumps_uses_the_forwards_quotient(x, y):
+    from tinygrad_edu import functional as F
+
+    assert CONVENTIONS["remainder_jump"].ours == "floor_divide"
+    gx, gy = d(F.remainder, [x], [y])
+    assert gx[0] == 1.0 and gy[0] == -(x // y)  # Python's // is the forward's quotient
+    _, hy = hips_d(lambda a, b: anp.sum(anp.remainder(a, b)), [x], [y])
+    assert hy[0] == -math.floor(x / y)  # HIPS: the quotient rounded first (−10 at 1 mod 0.1)
+
+
+@pytest.mark.parametrize("name", ["hypot", "arctan2"])
+def test_hypot_and_arctan2_at_the_origin(name):
+    from tinygrad_edu import functional as F
+
+    want = CONVENTIONS[f"{name}_at_origin"].ours
+    gx, gy = d(getattr(F, name), [0.0], [0.0])
+    np.testing.assert_array_equal([gx[0], gy[0]], [want, want])
+    with np.errstate(all="ignore"):
+        hx, hy = hips_d(lambda a, b: anp.sum(getattr(anp, name)(a, b)), [0.0], [0.0])
+    assert math.isnan(hx[0]) and math.isnan(hy[0])  # HIPS: 0/0
+
+
+@pytest.mark.parametrize("x, y, want_x", [(math.inf, 0.0, 1.0), (-math.inf, 1.0, 0.0)])
+def test_logaddexp_with_an_infinite_input(x, y, want_x):
+    from tinygrad_edu import functional as F
+
+    assert CONVENTIONS["logaddexp_infinite"].ours == 1.0
+    gx, gy = d(F.logaddexp, [x], [y])
+    assert gx[0] == want_x and gy[0] == 1.0 - want_x
+    with np.errstate(all="ignore"):
+        hx, _ = hips_d(lambda a, b: anp.sum(anp.logaddexp(a, b)), [x], [y])
+    assert math.isnan(hx[0]) == (x == math.inf)  # HIPS: e^(inf − inf) at +inf
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.0])
+def test_elu_at_zero_takes_the_lower_branch(alpha):
+    from tinygrad_edu import functional as F
+
+    (g,) = d(lambda x: F.elu(x, alpha), [0.0])
+    assert g[0] == CONVENTIONS["elu_at_0"].ours * alpha
+
+
+def test_sign_of_nan_is_nan():
+    from tinygrad_edu import functional as F
+
+    for x in (math.nan, [math.nan]):
+        assert np.all(np.isnan(F.sign(Value(x)).data))
+    assert math.isnan(CONVENTIONS["sign_of_nan"].ours)
+
+
+@pytest.mark.skipif(not torch_available(), reason="PyTorch is optional; HIPS runs above")
+def test_the_table_states_pytorchs_elementwise_continued_rules_correctly():
+    import torch
+
+    from tinygrad_edu import functional as F
+
+    def F_remainder(x, y):  # noqa: N802 - ours, on floats
+        return F.remainder(x, y).data
+
+    def tgrad(f, *xs):
+        ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+        f(*ts).sum().backward()
+        return [t.grad.numpy() for t in ts]
+
+    assert tgrad(torch.floor, [2.0])[0][0] == 0.0 and tgrad(torch.sign, [0.0])[0][0] == 0.0
+    assert tgrad(torch.remainder, [1.0], [0.1])[1][0] == -9.0  # the forward's quotient
+    assert np.isnan(tgrad(torch.hypot, [0.0], [0.0])).all()  # hypot_at_origin differs
+    np.testing.assert_array_equal(tgrad(torch.atan2, [0.0], [0.0]), [[0.0], [0.0]])
+    np.testing.assert_array_equal(tgrad(torch.logaddexp, [math.inf], [0.0]), [[1.0], [0.0]])
+    assert tgrad(lambda x: torch.nn.functional.elu(x, 2.0), [0.0])[0][0] == 2.0
+    assert torch.sign(torch.tensor(math.nan)).item() == 0.0  # sign_of_nan differs
+    # remainder_overflow: PyTorch's vectorised kernel (8 or more elements) gives nan
+    eight = torch.remainder(torch.full((8,), 1e300, dtype=torch.float64),
+                            torch.full((8,), 1e-12, dtype=torch.float64))
+    assert np.isnan(eight.numpy()).all() and F_remainder(1e300, 1e-12) == 1e300 % 1e-12

@@ -48,8 +48,9 @@ def test_float_path_agrees_with_array_path(name):
 
     @given(op_cases(OPS[name]))
     def check(case):
-        floats = [Value(float(np.sum(x))) for x in case.inputs]
-        arrays = [Value(np.full((1,), float(np.sum(x)))) for x in case.inputs]
+        # one drawn element each (a sum would leave bounded domains: arcsin, arctanh)
+        floats = [Value(float(np.ravel(x)[0])) for x in case.inputs]
+        arrays = [Value(np.full((1,), float(np.ravel(x)[0]))) for x in case.inputs]
         out_f, out_a = case.function(*floats), case.function(*arrays)
         assert isinstance(out_f.data, float)
         # math and NumPy may differ in the last bits, hence a few-ulp tolerance

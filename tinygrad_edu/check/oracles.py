@@ -153,11 +153,59 @@ CONVENTIONS: dict[str, Convention] = {
         "squares first in float64 (inf at 1e200; float32 accumulates in float64)",
         "np.linalg.norm squares first (the spelling here is scaled, as ours)",
         frozenset({"pytorch"}), forward=True),
+    # elementwise, continued
+    "steps_flat": Convention(
+        "floor, ceil, round and sign: gradient 0 everywhere, at their jumps too (no "
+        "derivative there; 0 is the one-sided value of both sides)", 0.0,
+        "0: their backward returns zeros", "0: nograd functions (anp.floor, anp.rint, "
+        "anp.sign, …)"),
+    "steps_pass_zeros": Convention(
+        "a step function (floor, ceil, round, sign) sends a gradient of zeros to its input, "
+        "as PyTorch: through an intermediate at a singular point (1/x at x = 0) the chain "
+        "rule gives 0·∞ = nan, as for singular_intermediate", None,
+        "the same (zeros_like(grad), then the chain rule)",
+        "0: nograd functions cut the graph, nothing flows back", frozenset({"hips"})),
+    "remainder_jump": Convention(
+        "x mod y where x/y is an integer (a jump): ∂/∂x = 1, ∂/∂y = −⌊x/y⌋ with ⌊x/y⌋ the "
+        "quotient the forward used (np.floor_divide)", "floor_divide",
+        "the same: remainder backward is −grad·div(x, y, rounding_mode='floor')",
+        "−g·floor(x / y): differs by 1 where x / y rounds up to an integer "
+        "(1.0 mod 0.1: −10, the forward's quotient is 9)", frozenset({"hips"})),
+    "hypot_at_origin": Convention(
+        "hypot(x, y) at (0, 0) (a cone point, |x| when y = 0): gradient (0, 0), as |x|′(0)",
+        0.0, "nan: hypot backward is grad·x/result = 0/0", "nan: g·x/ans = 0/0",
+        frozenset({"pytorch", "hips"})),
+    "arctan2_at_origin": Convention(
+        "arctan2(x, y) at (0, 0) (no limit: the angle's direction is undefined): gradient "
+        "(0, 0)", 0.0, "0: atan2 backward masks the origin", "nan: g·y/(x² + y²) = 0/0",
+        frozenset({"hips"})),
+    "logaddexp_infinite": Convention(
+        "∂logaddexp/∂x = σ(x − y): at x = +inf, y finite it is 1 (and 0 for y); at (−inf, "
+        "−inf) and (+inf, +inf) nan (no limit: it depends on the direction)", 1.0,
+        "the same: grad / (1 + exp(y − x))", "nan: g·exp(x − ans) = exp(inf − inf)",
+        frozenset({"hips"})),
+    "elu_at_0": Convention(
+        "elu′(0) = α, the x ≤ 0 branch's e^0·α (for α = 1 the derivative; for α ≠ 1 a "
+        "kink)", 1.0, "the same: elu backward takes the negative branch where x ≤ 0",
+        "no elu; where(x > 0, x, α·expm1(x)) gives α"),
+    "sign_of_nan": Convention(
+        "sign(nan) = nan, as NumPy", math.nan, "0: torch.sign(nan) is 0", "nan (np.sign)",
+        frozenset({"pytorch"}), forward=True),
+    "remainder_overflow": Convention(
+        "x mod y where |x/y| ≥ 2²⁴ (1e300 mod 1e-12): NumPy's exact remainder, in [0, y)",
+        "numpy", "x − floor(x/y)·y: digits lost; nan where x/y overflows (its vectorised kernel, "
+        "8 or more elements)", "NumPy's value",
+        frozenset({"pytorch"}), forward=True),
 }
 
 #: The convention that governs each non-smooth op's kink (every such op must have one).
 KINK_CONVENTION = {"relu": "relu_at_0", "abs": "abs_at_0", "max": "max_ties",
-                   "maximum": "maximum_ties", "minimum": "minimum_ties"}
+                   "maximum": "maximum_ties", "minimum": "minimum_ties",
+                   # elementwise, continued
+                   "floor": "steps_flat", "ceil": "steps_flat", "round": "steps_flat",
+                   "sign": "steps_flat", "remainder": "remainder_jump",
+                   "hypot": "hypot_at_origin", "arctan2": "arctan2_at_origin",
+                   "elu": "elu_at_0"}
 KINK_CONVENTION |= {"std": "std_zero_variance", "norm": "norm_at_zero"}  # reductions, cont.
 
 
@@ -342,6 +390,19 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         xp, xn = anp.where(positive, x, 0.0), anp.where(positive, 0.0, x)
         return anp.where(positive, xp + anp.log1p(anp.exp(-xp)), anp.log1p(anp.exp(xn)))
 
+    def typed(fn):
+        # constants as NumPy scalars of the run's dtype: HIPS's arctan2 rule squares them,
+        # and a Python float 1e300 ** 2 raises OverflowError where NumPy gives inf
+        def call(*xs):
+            return fn(*(np.dtype(dtype).type(x) if type(x) is float else x for x in xs))
+        return call
+
+    def elu(x, alpha=1.0):
+        # each branch sees only the inputs it keeps (expm1 of +inf would give inf·0 = nan)
+        positive = np.asarray(getval(x)) > 0
+        below = anp.where(positive, 0.0, x)
+        return anp.where(positive, x, alpha * anp.expm1(below))
+
     def index_add(x, shape, index):
         zeros = np.zeros(shape, dtype=dtype_of(x))
         vjp, _ = autograd.make_vjp(lambda z: z[index])(zeros)
@@ -387,6 +448,15 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         "concatenate": lambda *xs, axis=0: anp.concatenate(list(xs), axis=axis),
         "where": where,
         "windows": windows,
+        # elementwise, continued
+        "log1p": anp.log1p, "expm1": anp.expm1, "log2": anp.log2, "log10": anp.log10,
+        "exp2": anp.exp2, "square": anp.square, "reciprocal": anp.reciprocal,
+        "tan": anp.tan, "sinh": anp.sinh, "cosh": anp.cosh, "arcsin": anp.arcsin,
+        "arccos": anp.arccos, "arctan": anp.arctan, "arcsinh": anp.arcsinh,
+        "arccosh": anp.arccosh, "arctanh": anp.arctanh, "arctan2": typed(anp.arctan2),
+        "hypot": anp.hypot, "logaddexp": anp.logaddexp, "remainder": anp.remainder,
+        "floor": anp.floor, "ceil": anp.ceil, "round": anp.rint, "sign": anp.sign,
+        "elu": elu,
     }
     table.update(_hips_reductions(anp))  # reductions, continued
     if conventions:
@@ -513,9 +583,50 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
     amax = primitive(lambda x, axis=None, keepdims=False: np.max(x, axis=axis,
                                                                  keepdims=keepdims))
     defvjp(amax, amax_rule)
+    # elementwise, continued: the rules of CONVENTIONS at the new rows' edges
+    def quiet(fn):
+        def forward(*xs, **params):
+            with np.errstate(all="ignore"):
+                return fn(*xs, **params)
+        return primitive(forward)
+
+    origin = lambda x, y: (x == 0) & (y == 0)  # noqa: E731
+    hypot = quiet(np.hypot)  # convention hypot_at_origin: 0 at (0, 0)
+    defvjp(hypot, rule(lambda x, y: np.broadcast_to(x / np.hypot(x, y), full(x, y)), 0,
+                       origin),
+           rule(lambda x, y: np.broadcast_to(y / np.hypot(x, y), full(x, y)), 1, origin))
+    arctan2 = quiet(np.arctan2)  # convention arctan2_at_origin: 0 at (0, 0)
+    defvjp(arctan2, rule(lambda x, y: np.broadcast_to(y / (x**2 + y**2), full(x, y)), 0,
+                         origin),
+           rule(lambda x, y: np.broadcast_to(-x / (x**2 + y**2), full(x, y)), 1, origin))
+    logaddexp = quiet(np.logaddexp)  # convention logaddexp_infinite: σ(x − y)
+    defvjp(logaddexp, rule(lambda x, y: _exact_sigmoid(x - y), 0, None),
+           rule(lambda x, y: _exact_sigmoid(y - x), 1, None))
+    remainder = quiet(np.remainder)  # convention remainder_jump: the forward's quotient
+    defvjp(remainder, rule(lambda x, y: np.ones(full(x, y)), 0, None),
+           rule(lambda x, y: np.broadcast_to(-np.floor_divide(x, y), full(x, y)), 1, None))
+
+    def step(fn):  # convention steps_pass_zeros: zeros flow back (HIPS: no edge at all)
+        f = primitive(fn)
+        defvjp(f, rule(lambda x: np.zeros(np.shape(x)), 0))
+        return f
+
+    steps = {"floor": step(np.floor), "ceil": step(np.ceil), "round": step(np.rint),
+             "sign": step(np.sign)}
+
+    def elu_forward(x, alpha=1.0):
+        with np.errstate(all="ignore"):
+            return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+    elu = primitive(elu_forward)  # convention elu_at_0; α·e^x, not expm1(x) + 1 (rounds)
+    defvjp(elu, rule(lambda x, alpha=1.0: np.where(x > 0, 1.0, alpha * np.exp(np.minimum(
+        x, 0))), 0, None))
     return {"relu": relu, "abs": absolute, "maximum": maximum, "minimum": minimum,
             "pow": power, "max": amax, "div": divide, "sqrt": root, "sigmoid": sigmoid,
-            "tanh": tanh, "softplus": softplus}
+            "tanh": tanh, "softplus": softplus,
+            # elementwise, continued
+            "hypot": hypot, "arctan2": arctan2, "logaddexp": logaddexp,
+            "remainder": remainder, "elu": elu, **steps}
 
 
 def _pairs(*values: Any) -> list[tuple[int, int]]:
@@ -762,6 +873,16 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         "concatenate": lambda *xs, axis=0: torch.cat(xs, dim=axis),
         "where": where,
         "windows": windows,
+        # elementwise, continued
+        "log1p": torch.log1p, "expm1": torch.expm1, "log2": torch.log2,
+        "log10": torch.log10, "exp2": torch.exp2, "square": torch.square,
+        "reciprocal": torch.reciprocal, "tan": torch.tan, "sinh": torch.sinh,
+        "cosh": torch.cosh, "arcsin": torch.asin, "arccos": torch.acos, "arctan": torch.atan,
+        "arcsinh": torch.asinh, "arccosh": torch.acosh, "arctanh": torch.atanh,
+        "arctan2": binary(torch.atan2), "hypot": binary(torch.hypot),
+        "logaddexp": binary(torch.logaddexp), "remainder": binary(torch.remainder),
+        "floor": torch.floor, "ceil": torch.ceil, "round": torch.round, "sign": torch.sign,
+        "elu": lambda x, alpha=1.0: torch.nn.functional.elu(x, alpha),
     }
     table.update(_torch_reductions(torch))  # reductions, continued
     return table
@@ -871,6 +992,19 @@ def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
                 active.add("norm_scaled")
         if ins.op in ("tanh", "sigmoid") and np.any(np.abs(slots[n + k]) == 1.0):
             active.add("saturation")
+        # elementwise, continued
+        if ins.op == "logaddexp" and any(np.any(np.isinf(a)) for a in args):
+            active.add("logaddexp_infinite")
+        if ins.op in ("floor", "ceil", "round", "sign"):
+            active.add("steps_pass_zeros")
+        if ins.op == "sign" and np.any(np.isnan(args[0])):
+            active.add("sign_of_nan")
+        if ins.op == "remainder":
+            with np.errstate(all="ignore"):
+                quotient = np.divide(*args)
+            # past 2**24 (float32's integers) x − ⌊x/y⌋·y loses the remainder's digits
+            if np.any((np.abs(quotient) >= 2.0**24) & np.isfinite(args[0])):
+                active.add("remainder_overflow")
         out = np.asarray(slots[n + k])
         if not np.all(np.isfinite(out)):
             active.add("select_not_multiply")

@@ -33,6 +33,11 @@ __all__ = [
     "swapaxes", "moveaxis", "broadcast_to", "diff", "flatten", "ravel", "take",
     "take_along_axis", "flipud", "fliplr", "rot90", "rollaxis", "hsplit", "vsplit", "dsplit",
     "atleast_1d", "atleast_2d", "atleast_3d",
+    # elementwise, continued
+    "log1p", "expm1", "log2", "log10", "exp2", "square", "reciprocal", "tan", "sinh", "cosh",
+    "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "hypot",
+    "logaddexp", "remainder", "mod", "floor", "ceil", "round", "sign", "elu", "leaky_relu",
+    "gelu", "silu",
 ]
 
 
@@ -155,7 +160,7 @@ def min(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False)
 def logsumexp(x: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Value:
     """log Σ exp(x) over ``axis``, computed without overflow.
 
-    >>> round(float(logsumexp(Value([1000.0, 1000.0]))) - 1000.0, 6)   # log 2
+    >>> print(f"{float(logsumexp(Value([1000.0, 1000.0]))) - 1000.0:.6f}")   # log 2
     0.693147
     """
     return as_value(x).logsumexp(axis, keepdims)
@@ -1060,3 +1065,118 @@ def atleast_3d(*arys: Any) -> Any:
     """
     spread = {0: lambda s: (1, 1, 1), 1: lambda s: (1,) + s + (1,), 2: lambda s: s + (1,)}
     return _at_least(arys, lambda s: spread[len(s)](s) if len(s) < 3 else s)
+# ------------------------------------------------------------------ elementwise, continued
+# One table row each (docs/ops.md has the derivatives and domains), except leaky_relu,
+# gelu and silu: composites of rows, their derivatives stated in their docstrings.
+
+
+def _row(op: ops.Op):
+    def fn(*xs: Any) -> Value:
+        return apply(op, xs)
+
+    fn.__name__ = op.name
+    fn.__doc__ = f"Elementwise {op.doc} (the op-table row ``{op.name}``; ∂: " \
+                 f"{', '.join(op.derivatives)})."
+    return fn
+
+
+log1p = _row(ops.LOG1P)
+expm1 = _row(ops.EXPM1)
+log2 = _row(ops.LOG2)
+log10 = _row(ops.LOG10)
+exp2 = _row(ops.EXP2)
+square = _row(ops.SQUARE)
+reciprocal = _row(ops.RECIPROCAL)
+tan = _row(ops.TAN)
+sinh = _row(ops.SINH)
+cosh = _row(ops.COSH)
+arcsin = _row(ops.ARCSIN)
+arccos = _row(ops.ARCCOS)
+arctan = _row(ops.ARCTAN)
+arcsinh = _row(ops.ARCSINH)
+arccosh = _row(ops.ARCCOSH)
+arctanh = _row(ops.ARCTANH)
+arctan2 = _row(ops.ARCTAN2)
+hypot = _row(ops.HYPOT)
+logaddexp = _row(ops.LOGADDEXP)
+floor = _row(ops.FLOOR)
+ceil = _row(ops.CEIL)
+sign = _row(ops.SIGN)
+
+
+def remainder(x: Any, y: Any) -> Value:
+    """``x % y`` with the sign of ``y`` (Python's and NumPy's mod). ∂/∂x = 1 and
+    ∂/∂y = −⌊x/y⌋: not zero, although x mod y jumps where x/y is an integer
+    (docs/conventions.md).
+
+    >>> x, y = Value(5.5), Value(2.0)
+    >>> out = remainder(x, y)
+    >>> out.backward()
+    >>> out.data, x.grad, y.grad
+    (1.5, 1.0, -2.0)
+    """
+    return apply(ops.REMAINDER, (x, y))
+
+
+mod = remainder
+
+
+def round(x: Any, decimals: int = 0) -> Value:  # noqa: A001 - mirrors numpy's name
+    """Round to ``decimals`` digits, halves to even (``np.round``); gradient 0.
+
+    >>> round(Value([0.5, 1.5, 2.675]), 1).data
+    array([0.5, 1.5, 2.7])
+    """
+    return as_value(x).round(decimals)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Value:
+    """x for x > 0, α·(e^x − 1) below; elu′(0) = α (PyTorch's choice).
+
+    >>> elu(Value([1.0, 0.0, -1000.0])).data
+    array([ 1.,  0., -1.])
+    """
+    return apply(ops.ELU, (x,), {"alpha": float(alpha)})
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Value:
+    """x for x > 0, ``negative_slope``·x below; at 0 the derivative is ``negative_slope``
+    (the lower side's, as relu′(0) = 0 and as PyTorch).
+
+    A composite: ``maximum(x, s·x)`` for s ≤ 1 (``minimum`` for s > 1), whose tie at 0
+    goes to the second operand, s·x (docs/conventions.md).
+
+    >>> x = Value([2.0, 0.0, -3.0])
+    >>> leaky_relu(x).sum().backward()
+    >>> x.grad
+    array([1.  , 0.01, 0.01])
+    """
+    x = as_value(x)
+    slope = float(negative_slope)
+    return apply(ops.MAXIMUM if slope <= 1.0 else ops.MINIMUM, (x, x * slope))
+
+
+_GELU_C = float(np.sqrt(2.0 / np.pi))
+
+
+def gelu(x: Any) -> Value:
+    """GELU in its tanh form (PyTorch's ``approximate="tanh"``):
+    ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). A smooth composite of rows; its
+    derivative is ½(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²).
+
+    >>> print(f"{float(gelu(Value(1.0))):.6f}")
+    0.841192
+    """
+    x = as_value(x)
+    inner = _GELU_C * (x + 0.044715 * (x * x * x))
+    return 0.5 * x * (1.0 + inner.tanh())
+
+
+def silu(x: Any) -> Value:
+    """SiLU (swish): x·σ(x), a smooth composite of rows; derivative σ(x)·(1 + x·(1 − σ(x))).
+
+    >>> float(silu(Value(0.0)))
+    0.0
+    """
+    x = as_value(x)
+    return x * x.sigmoid()

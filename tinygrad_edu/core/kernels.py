@@ -337,6 +337,121 @@ def where(x, y, cond):
 # ------------------------------------------- elementwise, continued
 # Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
 
+log1p = float_or_array(math.log1p, np.log1p)
+expm1 = float_or_array(math.expm1, np.expm1)
+log2 = float_or_array(math.log2, np.log2)
+log10 = float_or_array(math.log10, np.log10)
+exp2 = float_or_array(math.exp2, np.exp2)
+tan = float_or_array(math.tan, np.tan)
+sinh = float_or_array(math.sinh, np.sinh)
+cosh = float_or_array(math.cosh, np.cosh)
+arcsin = float_or_array(math.asin, np.arcsin)
+arccos = float_or_array(math.acos, np.arccos)
+arctan = float_or_array(math.atan, np.arctan)
+arcsinh = float_or_array(math.asinh, np.arcsinh)
+arccosh = float_or_array(math.acosh, np.arccosh)
+arctanh = float_or_array(math.atanh, np.arctanh)
+# math.floor/ceil/round give ints and lose −0.0; copysign restores NumPy's signed zero
+# (np.floor(−0.0) and np.rint(−0.4) are −0.0). inf and nan raise there: NumPy answers.
+floor = float_or_array(lambda x: math.copysign(math.floor(x), x), np.floor)
+ceil = float_or_array(lambda x: math.copysign(math.ceil(x), x), np.ceil)
+rint = float_or_array(lambda x: math.copysign(round(x), x), np.rint)  # half to even, both
+
+
+def square(x):
+    """x², elementwise."""
+    return x * x if type(x) is float else np.square(x)
+
+
+def reciprocal(x):
+    """1/x; at 0 it is ±inf with the sign of the zero, as in NumPy (Python raises)."""
+    if type(x) is float and x != 0.0:
+        return 1.0 / x
+    with np.errstate(divide="ignore"):
+        return as_result(np.reciprocal(np.asarray(x) if type(x) is float else x))
+
+
+def sign(x):
+    """−1, 0 or 1 (nan stays nan; NumPy's sign of −0.0 is 0.0)."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x + 0.0  # + 0.0: −0.0 → 0.0
+    return np.sign(x)
+
+
+def _binary_float_or_array(np_fn: Callable[..., Any]):
+    """A binary kernel: NumPy on float64 scalars for two floats (exact agreement with the
+    array path at every edge), NumPy on arrays otherwise, without warnings at the edges."""
+
+    def kernel(x, y):
+        with np.errstate(all="ignore"):
+            if type(x) is float and type(y) is float:
+                return float(np_fn(np.float64(x), y))
+            return np_fn(x, y)
+
+    kernel.__name__ = np_fn.__name__
+    return kernel
+
+
+arctan2 = _binary_float_or_array(np.arctan2)
+hypot = _binary_float_or_array(np.hypot)
+logaddexp = _binary_float_or_array(np.logaddexp)
+remainder = _binary_float_or_array(np.remainder)
+floor_divide = _binary_float_or_array(np.floor_divide)
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, α·(e^x − 1) otherwise (nan stays nan)."""
+    if type(x) is float:
+        return x if x > 0.0 else alpha * math.expm1(x) if x == x else x
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def elu_slope(x, alpha=1.0):
+    """elu′(x): 1 for x > 0, α·e^x for x ≤ 0 (PyTorch's branch at 0: α)."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else alpha * math.exp(x) if x == x else x
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
+
+
+
+def _smallest(d: Any) -> float:
+    """The smallest entry (nan if any entry is nan: a checker must not trust the point)."""
+    d = np.asarray(d, dtype=np.float64)
+    if not d.size:
+        return math.inf
+    return float(np.nan if np.isnan(d).any() else np.min(d))
+
+
+def integer_gap(x, **_):
+    """Distance to the nearest integer (floor's and ceil's jumps)."""
+    with np.errstate(invalid="ignore"):
+        return _smallest(np.abs(np.subtract(x, np.rint(x))))
+
+
+def half_gap(x, **_):
+    """Distance to the nearest half-integer (round's jumps)."""
+    with np.errstate(invalid="ignore"):
+        return _smallest(np.abs(np.subtract(x, np.floor(x) + 0.5)))
+
+
+def origin_gap(x, y, **_):
+    """Distance of (x, y) from (0, 0) (hypot's cone point, arctan2's branch point)."""
+    return _smallest(np.hypot(x, y))
+
+
+def arctan2_gap(x, y, **_):
+    """Distance of (x, y) from arctan2's branch cut {x = 0, y ≤ 0}, where it jumps by 2π."""
+    with np.errstate(invalid="ignore"):
+        return _smallest(np.where(np.less_equal(y, 0), np.abs(x), np.hypot(x, y)))
+
+
+def remainder_gap(x, y, **_):
+    """Distance of x from the nearest multiple of y (where x mod y jumps)."""
+    with np.errstate(all="ignore"):
+        r = np.abs(np.remainder(x, y))
+        return _smallest(np.minimum(r, np.abs(y) - r))
+
+
 
 # -------------------------------------------- reductions, continued
 # Products, moments, running sums, norms.

@@ -9,9 +9,10 @@ composite built from entries, so the result is a Value with its graph, as HIPS a
 users expect. Three kinds of answer, never a fourth:
 
 * differentiable: the op or composite (a Value);
-* zero gradient almost everywhere or not a number at all (comparisons, ``np.isnan``,
-  ``np.floor``, ``np.argmax``, ``np.shape``, …): answered on the data, as plain NumPy,
-  which is the right derivative (0) for what it is;
+* not a number at all or zero gradient almost everywhere without a row (comparisons,
+  ``np.isnan``, ``np.trunc``, ``np.argmax``, ``np.shape``, …): answered on the data, as
+  plain NumPy, which is the right derivative (0) for what it is (``np.floor``,
+  ``np.sign``, ``np.round`` are rows: a Value with gradient 0);
 * anything else: ``TypeError`` naming the function and how to get a constant instead.
   A NumPy function never quietly turns a Value into an array and loses its gradient.
 
@@ -45,9 +46,9 @@ _UFUNC_OPS = {op.ufunc: op for op in ops.OPS.values() if op.ufunc is not None}
 #: run on the data (comparisons give booleans, as ``v < 0`` does).
 _ON_DATA_UFUNCS = frozenset({
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
-    np.isnan, np.isinf, np.isfinite, np.signbit, np.sign, np.floor, np.ceil, np.trunc,
-    np.rint, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-})
+    np.isnan, np.isinf, np.isfinite, np.signbit, np.trunc,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+})  # np.sign, np.floor, np.ceil, np.rint are rows (gradient 0): they keep the graph
 
 _REDUCERS = {np.add: "sum", np.maximum: "max", np.minimum: "min"}
 
@@ -174,6 +175,12 @@ def _broadcast_to(array, shape, subok=False):
     return functional.broadcast_to(array, shape)  # also an int shape, as NumPy
 
 
+# elementwise, continued
+def _round(a, decimals=0, out=None):
+    _refuse("round", {"out": out})
+    return _as_value(a).round(decimals)
+
+
 def _as_value(x: Any) -> Value:
     return x if isinstance(x, Value) else Value(x, requires_grad=False)
 
@@ -216,6 +223,8 @@ _FUNCTIONS: dict[Callable, Callable] = {
     np.amin: _min, np.dot: _dot, np.stack: _stack, np.concatenate: _concatenate,
     np.where: _where, np.clip: _clip, np.reshape: _reshape, np.transpose: _transpose,
     np.broadcast_to: _broadcast_to,
+    # elementwise, continued
+    np.round: _round, np.around: _round,
 }
 _FUNCTIONS.update(_REDUCTIONS_CONTINUED)
 
@@ -335,7 +344,7 @@ _FUNCTIONS.update({
 #: Functions that answer about the data (shapes, indices, tests, rounding): plain NumPy.
 _ON_DATA_FUNCTIONS = frozenset({
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.allclose, np.isclose,
-    np.array_equal, np.count_nonzero, np.nonzero, np.round, np.around, np.result_type,
+    np.array_equal, np.count_nonzero, np.nonzero, np.result_type,
     np.iscomplexobj, np.isrealobj, np.any, np.all,
 })
 

@@ -171,6 +171,192 @@ LOG_SIGMOID = Op("log_sigmoid", doc="log σ(x), stable for large |x|", kind="una
 
 # ------------------------------------------------------------------ elementwise, continued
 # Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
+# Every rule is the textbook one PyTorch and HIPS autograd write (1/√(1 − x²), not
+# 1/√((1 − x)(1 + x))), in HIPS's order of operations (g/x/ln 2, g·2·x: the same
+# overflow at 1e300), so they agree to rounding up to the singular points, where the
+# rule's own arithmetic gives PyTorch's values: ±inf where the one-sided limit is
+# infinite (arcsin at ±1, log at 0), nan outside the domain.
+
+LN2, LN10 = float(np.log(2.0)), float(np.log(10.0))
+#: The ranges the property tests draw from: open intervals, away from the singular ends.
+UNIT = Domain(ranges=((-0.9, 0.9),), singular="|x| ≥ 1 (±inf at x = ±1)")
+ABOVE_ONE = Domain(ranges=((1.1, 5.0),), singular="x < 1 (derivative +inf at x = 1)")
+STEP_DOC = "; gradient 0 (almost everywhere: the jumps have none, and 0 is used there too)"
+
+LOG1P = Op("log1p", doc="log(1 + x), accurate for small |x|", kind="unary", ufunc=np.log1p,
+           forward=k.log1p,
+           vjps=(lambda g, out, x: g / (1.0 + x),),
+           derivatives=("1/(1 + x)",),
+           domain=Domain(ranges=((-0.9, 5.0),), singular="x ≤ −1 (−inf at −1, derivative +inf)"))
+
+EXPM1 = Op("expm1", doc="e^x − 1, accurate for small |x|", kind="unary", ufunc=np.expm1,
+           forward=k.expm1,
+           vjps=(lambda g, out, x: g * (out + 1.0),),
+           derivatives=("exp(x)",), domain=ANY)
+
+LOG2 = Op("log2", doc="base-2 logarithm", kind="unary", ufunc=np.log2,
+          forward=k.log2,
+          vjps=(lambda g, out, x: g / x / LN2,),
+          derivatives=("1/(x·ln 2)",),
+          domain=Domain(ranges=((0.1, 5.0),), singular="x ≤ 0 (−inf at 0, derivative ±inf)"))
+
+LOG10 = Op("log10", doc="base-10 logarithm", kind="unary", ufunc=np.log10,
+           forward=k.log10,
+           vjps=(lambda g, out, x: g / x / LN10,),
+           derivatives=("1/(x·ln 10)",),
+           domain=Domain(ranges=((0.1, 5.0),), singular="x ≤ 0 (−inf at 0, derivative ±inf)"))
+
+EXP2 = Op("exp2", doc="2^x", kind="unary", ufunc=np.exp2,
+          forward=k.exp2,
+          vjps=(lambda g, out, x: g * (out * LN2),),
+          derivatives=("2^x·ln 2",), domain=ANY)
+
+SQUARE = Op("square", doc="x²", kind="unary", ufunc=np.square,
+            forward=k.square,
+            vjps=(lambda g, out, x: g * 2.0 * x,),
+            derivatives=("2·x",), domain=ANY)
+
+RECIPROCAL = Op("reciprocal", doc="1/x", kind="unary", ufunc=np.reciprocal,
+                forward=k.reciprocal,
+                vjps=(lambda g, out, x: -g / (x * x),),
+                derivatives=("−1/x²",),
+                domain=Domain(ranges=((0.5, 3.0),),
+                              singular="x = 0 (±inf, with the zero's sign; derivative −inf)"))
+
+TAN = Op("tan", doc="tangent", kind="unary", ufunc=np.tan,
+         forward=k.tan,
+         vjps=(lambda g, out, x: g / SQUARE(COS(x)),),
+         derivatives=("1/cos²(x)",),
+         domain=Domain(ranges=((-1.2, 1.2),), singular="x = π/2 + kπ"))
+
+SINH = Op("sinh", doc="hyperbolic sine", kind="unary", ufunc=np.sinh,
+          forward=k.sinh,
+          vjps=(lambda g, out, x: g * COSH(x),),
+          derivatives=("cosh(x)",), domain=ANY)
+
+COSH = Op("cosh", doc="hyperbolic cosine", kind="unary", ufunc=np.cosh,
+          forward=k.cosh,
+          vjps=(lambda g, out, x: g * SINH(x),),
+          derivatives=("sinh(x)",), domain=ANY)
+
+ARCSIN = Op("arcsin", doc="inverse sine, in [−π/2, π/2]", kind="unary", ufunc=np.arcsin,
+            forward=k.arcsin,
+            vjps=(lambda g, out, x: g / SQRT(1.0 - x * x),),
+            derivatives=("1/√(1 − x²)",), domain=UNIT)
+
+ARCCOS = Op("arccos", doc="inverse cosine, in [0, π]", kind="unary", ufunc=np.arccos,
+            forward=k.arccos,
+            vjps=(lambda g, out, x: -g / SQRT(1.0 - x * x),),
+            derivatives=("−1/√(1 − x²)",),
+            domain=Domain(ranges=UNIT.ranges, singular="|x| ≥ 1 (−inf at x = ±1)"))
+
+ARCTAN = Op("arctan", doc="inverse tangent, in (−π/2, π/2)", kind="unary", ufunc=np.arctan,
+            forward=k.arctan,
+            vjps=(lambda g, out, x: g / (1.0 + x * x),),
+            derivatives=("1/(1 + x²)",), domain=ANY)
+
+ARCSINH = Op("arcsinh", doc="inverse hyperbolic sine", kind="unary", ufunc=np.arcsinh,
+             forward=k.arcsinh,
+             vjps=(lambda g, out, x: g / SQRT(x * x + 1.0),),
+             derivatives=("1/√(x² + 1)",), domain=ANY)
+
+ARCCOSH = Op("arccosh", doc="inverse hyperbolic cosine, x ≥ 1", kind="unary", ufunc=np.arccosh,
+             forward=k.arccosh,
+             vjps=(lambda g, out, x: g / SQRT(x * x - 1.0),),
+             derivatives=("1/√(x² − 1)",), domain=ABOVE_ONE)
+
+ARCTANH = Op("arctanh", doc="inverse hyperbolic tangent, |x| < 1", kind="unary",
+             ufunc=np.arctanh,
+             forward=k.arctanh,
+             vjps=(lambda g, out, x: g / (1.0 - x * x),),
+             derivatives=("1/(1 − x²)",),
+             domain=Domain(ranges=UNIT.ranges, singular="|x| ≥ 1 (±inf at ±1, derivative +inf)"))
+
+ARCTAN2 = Op("arctan2", doc="the angle of the point (y, x): arctan(x/y) in the right quadrant "
+             "(np.arctan2(x, y))", kind="binary", smooth=False, ufunc=np.arctan2,
+             forward=k.arctan2,
+             vjps=(rules.arctan2_x,
+                   rules.arctan2_y),
+             derivatives=("y/(x² + y²)", "−x/(x² + y²)"),
+             domain=Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
+                           kinks="x = 0 with y ≤ 0: the branch cut, a jump of 2π (the "
+                                 "gradient is continuous across it); at x = y = 0 no limit: "
+                                 "gradient 0, as PyTorch",
+                           kink_gap=k.arctan2_gap),
+             check=k.check_broadcast("arctan2"))
+
+HYPOT = Op("hypot", doc="√(x² + y²), without overflow", kind="binary", smooth=False,
+           ufunc=np.hypot,
+           forward=k.hypot,
+           vjps=(rules.hypot_x,
+                 rules.hypot_y),
+           derivatives=("x/hypot(x, y)", "y/hypot(x, y)"),
+           domain=Domain(ranges=((-3.0, 3.0), (-3.0, 3.0)),
+                         kinks="x = y = 0 (a cone point: gradient 0, as |x|′(0))",
+                         kink_gap=k.origin_gap),
+           check=k.check_broadcast("hypot"))
+
+LOGADDEXP = Op("logaddexp", doc="log(e^x + e^y), stable for large |x|, |y|", kind="binary",
+               ufunc=np.logaddexp,
+               forward=k.logaddexp,
+               # σ(x − y) rather than e^(x − out): finite where one input is infinite
+               # (at x = +inf, y finite: 1 and 0, as PyTorch; e^(x − out) is e^nan)
+               vjps=(lambda g, out, x, y: g * SIGMOID(x - y),
+                     lambda g, out, x, y: g * SIGMOID(y - x)),
+               derivatives=("σ(x − y)", "σ(y − x)"),
+               domain=PAIR, check=k.check_broadcast("logaddexp"))
+
+REMAINDER = Op("remainder", doc="x mod y, with the sign of y (Python's %, np.mod); jumps "
+               "where x/y is an integer", kind="binary", smooth=False, symbol="%",
+               ufunc=np.remainder,
+               forward=k.remainder,
+               vjps=(lambda g, out, x, y: g,
+                     rules.remainder_y),
+               derivatives=("1", "−⌊x/y⌋"),
+               domain=Domain(ranges=((-3.0, 3.0), (0.5, 3.0)), singular="y = 0 (nan)",
+                             kinks="x a multiple of y (a jump: the rules of the side the "
+                                   "forward rounds to)",
+                             kink_gap=k.remainder_gap),
+               check=k.check_broadcast("remainder"))
+
+FLOOR = Op("floor", doc="largest integer ≤ x" + STEP_DOC, kind="unary", smooth=False,
+           ufunc=np.floor,
+           forward=k.floor,
+           vjps=(rules.zero_rule,),
+           derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
+           domain=Domain(kinks="integers (jumps; gradient 0 there too)",
+                         kink_gap=k.integer_gap))
+
+CEIL = Op("ceil", doc="smallest integer ≥ x" + STEP_DOC, kind="unary", smooth=False,
+          ufunc=np.ceil,
+          forward=k.ceil,
+          vjps=(rules.zero_rule,),
+          derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
+          domain=Domain(kinks="integers (jumps; gradient 0 there too)",
+                        kink_gap=k.integer_gap))
+
+ROUND = Op("round", doc="nearest integer, halves to even (np.rint)" + STEP_DOC, kind="unary",
+           smooth=False, ufunc=np.rint,
+           forward=k.rint,
+           vjps=(rules.zero_rule,),
+           derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
+           domain=Domain(kinks="half-integers (jumps; gradient 0 there too)",
+                         kink_gap=k.half_gap))
+
+SIGN = Op("sign", doc="−1, 0 or 1" + STEP_DOC, kind="unary", smooth=False, ufunc=np.sign,
+          forward=k.sign,
+          vjps=(rules.zero_rule,),
+          derivatives=("0 (almost everywhere)",), jvp_texts=("0",),
+          domain=Domain(kinks="x = 0 (a jump; gradient 0 there too)", kink_gap=k.zero_gap))
+
+ELU = Op("elu", doc="x for x > 0, α·(e^x − 1) below (alpha=1.0)", kind="unary", smooth=False,
+         forward=k.elu,
+         vjps=(rules.elu_rule,),
+         derivatives=("1 if x > 0 else α·exp(x)",),
+         domain=Domain(kinks="x = 0 (derivative α there, the x ≤ 0 branch, as PyTorch; "
+                             "continuous for α = 1, the second derivative jumps)",
+                       kink_gap=k.zero_gap))
+
 
 # ------------------------------------------------------------------ reductions
 

@@ -25,7 +25,10 @@ from .op import shape_of
 
 __all__ = ["data_of", "select", "unbroadcast", "expand_reduced", "pow_x", "pow_y",
            "abs_rule", "max_rule", "max_jvp", "logsumexp_rule", "logsumexp_jvp", "matmul_x",
-           "matmul_y", "concatenate_rule", "concatenate_jvp", "windows_rule"]
+           "matmul_y", "concatenate_rule", "concatenate_jvp", "windows_rule",
+           # elementwise, continued
+           "zero_rule", "remainder_y", "hypot_x", "hypot_y", "arctan2_x", "arctan2_y",
+           "elu_rule"]
 
 
 def data_of(x: Any) -> Any:
@@ -248,6 +251,64 @@ def concatenate_rule(i, g, out, *xs, axis=0):
 
 # ------------------------------------------- elementwise, continued
 # Inverse trigonometric and hyperbolic functions, rounding, the newer activations.
+
+
+def zero_rule(g, out, x):
+    """The step functions (floor, ceil, round, sign): gradient 0, exactly, whatever ``g``
+    is (selected, so an infinite upstream gives 0 and not nan)."""
+    return select(False, g)
+
+
+def remainder_y(g, out, x, y):
+    """∂(x mod y)/∂y = −⌊x/y⌋, the quotient the forward used (``np.floor_divide``, as
+    PyTorch's remainder backward); a constant, so a recorded rule stays a product."""
+    with np.errstate(all="ignore"):
+        return -g * kernels.floor_divide(data_of(x), data_of(y))
+
+
+def _guarded(g, numerator, denominator, ok):
+    """``g · (numerator / denominator)`` where ``ok`` holds and exactly 0 elsewhere (the
+    convention at a singular point). The local derivative is formed first, as PyTorch
+    and HIPS do, so a huge ``g`` does not overflow against a huge numerator; off ``ok``
+    the denominator is replaced by 1 before dividing, so a recorded rule has no 0/0
+    whose own derivative would be nan."""
+    if np.all(ok):
+        return g * (numerator / denominator)
+    mask = np.broadcast_to(ok, shape_of(data_of(denominator)))
+    return select(ok, g * (numerator / ops.WHERE(denominator, 1.0, cond=mask)))
+
+
+def _off_origin(x, y):
+    return np.logical_or(data_of(x) != 0, data_of(y) != 0)
+
+
+def hypot_x(g, out, x, y):
+    """∂hypot/∂x = x/hypot(x, y); 0 at (0, 0), as |x|′(0) (hypot(x, 0) is |x|)."""
+    return _guarded(g, x, out, _off_origin(x, y))
+
+
+def hypot_y(g, out, x, y):
+    """∂hypot/∂y = y/hypot(x, y); 0 at (0, 0)."""
+    return _guarded(g, y, out, _off_origin(x, y))
+
+
+def arctan2_x(g, out, x, y):
+    """∂arctan2(x, y)/∂x = y/(x² + y²); 0 at (0, 0), as PyTorch."""
+    return _guarded(g, y, x * x + y * y, _off_origin(x, y))
+
+
+def arctan2_y(g, out, x, y):
+    """∂arctan2(x, y)/∂y = −x/(x² + y²); 0 at (0, 0), as PyTorch."""
+    return _guarded(g, -x, x * x + y * y, _off_origin(x, y))
+
+
+def elu_rule(g, out, x, alpha=1.0):
+    """elu′(x) = 1 for x > 0 and α·e^x for x ≤ 0 (at 0: α, PyTorch's branch)."""
+    if type(x) is not schema.node_type:
+        return g * kernels.elu_slope(x, alpha)
+    slope = alpha * ops.EXP(ops.MINIMUM(x, 0.0))  # e^min(x, 0): no overflow at x = 1000
+    return g * ops.WHERE(1.0, slope, cond=np.asarray(data_of(x) > 0))
+
 
 
 # -------------------------------------------- reductions, continued

@@ -530,6 +530,24 @@ class Value:
     def minimum(self, other: Operand) -> Value:
         return apply(ops.MINIMUM, (self, other))
 
+    # elementwise, continued: the ndarray methods and operators among the new rows
+    def round(self, decimals: int = 0) -> Value:
+        """Round to ``decimals`` digits, halves to even (as ``ndarray.round``); gradient 0.
+        With decimals ≠ 0 it is NumPy's composite: round(x·10^d)/10^d."""
+        if decimals == 0:
+            return apply(ops.ROUND, (self,))
+        scale = 10.0 ** int(decimals)
+        return apply(ops.ROUND, (self * scale,)) / scale
+
+    def __mod__(self, other: Operand) -> Value:
+        return apply(ops.REMAINDER, (self, other))
+
+    def __rmod__(self, other: Operand) -> Value:
+        return apply(ops.REMAINDER, (other, self))
+
+    def __imod__(self, other: Operand) -> Value:
+        return _in_place(self, ops.REMAINDER, other, "%=")
+
     def clip(self, low: float | None = None, high: float | None = None) -> Value:
         """Limit to [low, high]; composite of maximum and minimum (gradient 0 outside)."""
         out = self

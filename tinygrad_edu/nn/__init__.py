@@ -21,11 +21,25 @@ BatchNorm1d/2d, Dropout),
 from . import losses, optim, scalar, training, weights
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .layers import ACTIVATIONS, MLP, Embedding, Linear
-from .module import Identity, Lambda, Module, ReLU, Sequential, Sigmoid, Tanh
+from .module import (
+    ELU,
+    GELU,
+    Identity,
+    Lambda,
+    LeakyReLU,
+    Module,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Tanh,
+)
 from .norm import BatchNorm1d, BatchNorm2d, Dropout, LayerNorm
 
 __all__ = ["Module", "Sequential", "Linear", "MLP", "Sigmoid", "Tanh", "ReLU", "Identity",
            "Lambda", "ACTIVATIONS", "scalar", "losses", "optim", "weights", "training",
            # layers for images, normalisation, regularisation, lookup
            "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "LayerNorm", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Embedding"]
+           "BatchNorm2d", "Dropout", "Embedding",
+           # the newer activations
+           "LeakyReLU", "ELU", "GELU", "SiLU"]

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from ..core import Value
-from .module import Identity, Module, ReLU, Sequential, Sigmoid, Tanh
+from .module import ELU, GELU, Identity, LeakyReLU, Module, ReLU, Sequential, Sigmoid, SiLU, Tanh
 
 __all__ = ["Linear", "MLP", "ACTIVATIONS", "Embedding"]
 
 #: Names accepted wherever an activation is asked for.
 ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "identity": Identity,
-               "none": Identity}
+               "none": Identity,
+               "leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU, "silu": SiLU}
 
 
 def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:

@@ -8,7 +8,8 @@ Those names are what :mod:`tinygrad_edu.nn.weights` (``tg.io``) writes to disk.
 
 This module also holds the parameter-free modules: ``Sequential`` and the activations.
 
-Imports: ``value`` only. Must not import ``optim``, ``losses``, ``io`` or ``training``.
+Imports: ``core`` (Value, functional) only. Must not import ``optim``, ``losses``, ``io``
+or ``training``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..core import Value
+from ..core import functional as F
 
-__all__ = ["Module", "Sequential", "Sigmoid", "Tanh", "ReLU", "Identity", "Lambda"]
+__all__ = ["Module", "Sequential", "Sigmoid", "Tanh", "ReLU", "Identity", "Lambda",
+           "LeakyReLU", "ELU", "GELU", "SiLU"]
 
 
 class Module:
@@ -210,6 +213,61 @@ class ReLU(Module):
 
     def __call__(self, x: Value) -> Value:
         return x.relu()
+
+
+class LeakyReLU(Module):
+    """x for x > 0, ``negative_slope``·x below (derivative ``negative_slope`` at 0).
+
+    >>> LeakyReLU(0.1)(Value([2.0, -2.0])).data
+    array([ 2. , -0.2])
+    """
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = float(negative_slope)
+
+    def __call__(self, x: Value) -> Value:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x for x > 0, α·(e^x − 1) below (derivative α at 0).
+
+    >>> ELU()(Value([1.0, -1000.0])).data
+    array([ 1., -1.])
+    """
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = float(alpha)
+
+    def __call__(self, x: Value) -> Value:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    """GELU in its tanh form (PyTorch's ``nn.GELU(approximate="tanh")``).
+
+    >>> GELU()
+    GELU(approximate='tanh')
+    """
+
+    def __call__(self, x: Value) -> Value:
+        return F.gelu(x)
+
+    def extra_repr(self) -> str:
+        return "approximate='tanh'"
+
+
+class SiLU(Module):
+    """x·σ(x), elementwise (swish)."""
+
+    def __call__(self, x: Value) -> Value:
+        return F.silu(x)
 
 
 class Identity(Module):
