@@ -108,7 +108,10 @@ def run_backward(
                 if type(c) is not float or type(x._data) is not float:  # else already fit
                     c = sum_to_shape(c, x, create_graph)
                     if store and type(c) is np.ndarray and (c is g or c.base is not None):
-                        c = c.copy()  # the upstream itself (add) or a view (reshape): own it
+                        # the upstream itself (add) or a view (reshape): own it. In the
+                        # view's memory order ("K"): a straight copy, where C order would
+                        # reorder a transposed view element by element
+                        c = c.copy(order="K")
                 if anomaly:
                     _check_finite(c, i, node)
                 previous = pending.get(x)

@@ -47,8 +47,14 @@ class Conv2d(Module):
     ``padding``. ``weight`` has PyTorch's layout ``(out_channels, in_channels, KH, KW)``.
 
     Computed as im2col: the input's windows ``(N, C, OH, OW, KH, KW)`` are moved to
-    ``(N·OH·OW, C·KH·KW)`` rows and multiplied by the kernels as a
-    ``(C·KH·KW, out_channels)`` matrix: one matmul for the whole batch.
+    ``(N·OH·OW, KH·KW·C)`` rows and multiplied by the kernels as a
+    ``(KH·KW·C, out_channels)`` matrix: one matmul for the whole batch. The channels are
+    the rows' innermost axis (channels-last columns) because the output is channels-last
+    in memory: it is the matmul's ``(N·OH·OW, out_channels)`` result, seen as
+    ``(N, out_channels, OH, OW)`` without a copy. So the next convolution copies its
+    windows in runs of whole channel vectors (the ``windows`` row pads in its input's
+    memory order), and the windows' gradient adds up in the same order: about three
+    times faster than ``(C·KH·KW)`` columns, which read one strided element at a time.
 
     Initialisation as PyTorch's default: weight and bias uniform in ±1/√fan_in with
     fan_in = in_channels·KH·KW (kaiming-uniform with a = √5 gives this bound).
@@ -84,9 +90,9 @@ class Conv2d(Module):
     def __call__(self, x: Any) -> Value:
         n = _image_shape(repr(self), x, self.in_channels)[0]
         patches = F.windows(x, self.kernel_size, self.stride, self.padding, self.dilation)
-        _, _, oh, ow, kh, kw = patches.shape
-        rows = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
-        kernels = self.weight.reshape(self.out_channels, -1).T
+        oh, ow = patches.shape[2:4]
+        rows = patches.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, -1)
+        kernels = self.weight.transpose(0, 2, 3, 1).reshape(self.out_channels, -1).T
         out = rows @ kernels
         if self.bias is not None:
             out = out + self.bias
