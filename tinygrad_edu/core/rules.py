@@ -147,7 +147,9 @@ def max_rule(g, out, x, axis=None, keepdims=False):
     # Counts in x's dtype, so a float32 graph stays float32; at least 1 where the
     # maximum is NaN (no element equals it, and nothing is selected anyway).
     counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)
-    return select(hit, expand_reduced(g, x, axis, keepdims) / counts)
+    # divided at the reduced size, then spread: one division per maximum, not per element
+    kept = g if keepdims else ops.RESHAPE(g, shape=counts.shape)
+    return select(hit, expand_reduced(kept / counts, x, axis, True))
 
 
 def max_jvp(t, out, x, axis=None, keepdims=False):
