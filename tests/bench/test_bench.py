@@ -7,6 +7,7 @@ and that ``--json`` writes the documented keys.
 
 import json
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import bench
@@ -94,6 +95,16 @@ def test_w7_hand_numpy_step_has_tinygrad_edus_gradients():
     (same weights, same dropout mask) to rounding, so W7 times the same math."""
     from tinygrad_edu.bench import cnn
     assert cnn.self_check() < 1e-10
+
+
+def test_w7_hand_step_computes_in_float32():
+    # W7 times float32 steps: a bool/int division in the pooling's tie share once made
+    # the hand step's backward float64 (slower matmuls than the step it is compared with)
+    from tinygrad_edu.bench import cnn
+    grads: dict = {}
+    loss = cnn.hand_step(np.float32, 0, grads)()
+    assert np.isfinite(loss) and len(grads) == 8
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
 
 
 def test_w7_model_is_the_examples_model():

@@ -105,3 +105,53 @@ def test_no_grad_nests_and_is_per_thread():
         t.join()
     assert (Value(1.0) * 2).requires_grad
     assert seen["thread"] is True  # the other thread never entered no_grad
+
+
+# A view's gradient (reshape, transpose, add's pass-through) is stored as a view and
+# copied when first read: a CNN step reads only the leaves' gradients, and copying every
+# activation's gradient was half of it (docs/guides/speed.md, "The CNN step").
+
+
+def test_view_gradients_are_copied_when_read_not_when_stored():
+    x = Value(np.arange(6.0))
+    y = x.reshape(2, 3)
+    z = y.T
+    w = np.arange(6.0).reshape(3, 2) + 1.0
+    (z * w).sum().backward()
+    assert y._grad_shared and z._grad_shared  # stored as views of each other (no copy)
+    assert not np.shares_memory(x.grad, y._grad)  # a leaf owns its gradient at once
+    # d/dz Σ z·w = w; y = zᵀ so d/dy = wᵀ; x = y flattened (closed forms)
+    np.testing.assert_array_equal(z.grad, w)
+    np.testing.assert_array_equal(y.grad, w.T)
+    np.testing.assert_array_equal(x.grad, w.T.ravel())
+    grads = [x.grad, y.grad, z.grad]
+    for i, g in enumerate(grads):
+        for h in grads[i + 1:]:
+            assert not np.shares_memory(g, h)
+    z.grad[0, 0] = 99.0
+    y.grad[1, 1] = -99.0
+    assert y.grad[0, 0] == w[0, 0] and z.grad[1, 1] == w[1, 1] and x.grad[0] == w[0, 0]
+
+
+def test_a_hook_editing_a_view_gradient_in_place_changes_only_its_node():
+    x = Value(np.ones(4))
+    y = x * 3.0
+    z = y.reshape(2, 2)  # y's gradient arrives as a view of z's
+
+    def double(g):
+        g *= 2.0  # in place, returning None: allowed for a hook
+
+    y.register_hook(double)
+    z.sum().backward()
+    np.testing.assert_array_equal(z.grad, np.ones((2, 2)))  # d Σz / dz, untouched
+    np.testing.assert_array_equal(y.grad, np.full(4, 2.0))  # the hook's doubling
+    np.testing.assert_array_equal(x.grad, np.full(4, 6.0))  # 3 · 2 (chain rule)
+
+
+def test_view_gradients_are_the_same_with_and_without_reads_between_passes():
+    # a second pass on a new graph must not see the first pass's shared arrays
+    w = Value(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    for _ in range(2):
+        ((w.T + 0.0).reshape(4) * np.array([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    # d/dw Σ (wᵀ)ᵢ·cᵢ = cᵀ reshaped, twice (two passes add up on the leaf)
+    np.testing.assert_array_equal(w.grad, 2 * np.array([[1.0, 3.0], [2.0, 4.0]]))

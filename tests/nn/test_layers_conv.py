@@ -212,6 +212,115 @@ def test_pool_refuses_too_much_padding_and_non_images():
         nn.MaxPool2d(2)(np.zeros((4, 4)))
 
 
+# Windows side by side (stride = kernel, no padding) are a reshape of the input: the
+# fast path must give what the windows path gives, values, ties and gradients.
+SIDE_BY_SIDE = [(2, (2, 3, 8, 8)), (2, (1, 2, 7, 5)), ((3, 2), (2, 1, 7, 6)), (3, (1, 1, 3, 3))]
+
+
+def _loop_max_pool(x, kernel, upstream):
+    """Max pooling and its gradient by the definition: each window's maxima share its
+    upstream equally (docs/conventions.md); elements no window reaches get 0."""
+    (kh, kw), (h, w) = _pairs(kernel)[0], x.shape[-2:]
+    out = np.empty(x.shape[:2] + (h // kh, w // kw))
+    dx = np.zeros_like(x)
+    for i in range(h // kh):
+        for j in range(w // kw):
+            block = x[..., i * kh:(i + 1) * kh, j * kw:(j + 1) * kw]
+            out[..., i, j] = block.max(axis=(-2, -1))
+            hit = block == out[..., i, j, None, None]
+            share = upstream[..., i, j, None, None] / hit.sum(axis=(-2, -1))[..., None, None]
+            dx[..., i * kh:(i + 1) * kh, j * kw:(j + 1) * kw] = np.where(hit, share, 0.0)
+    return out, dx
+
+
+@pytest.mark.parametrize("kernel, shape", SIDE_BY_SIDE)
+@pytest.mark.parametrize("ties", [False, True])
+def test_side_by_side_max_pool_matches_the_definition_and_the_windows_path(kernel, shape, ties):
+    rng = np.random.default_rng(12)
+    # few values: most windows have tied maxima
+    x = rng.integers(0, 3, shape) / 2.0 if ties else rng.normal(size=shape)
+    pool = nn.MaxPool2d(kernel)
+    assert pool.windows(x)[1] == (3, 5)  # the reshape path is taken
+    fast, slow = Value(x), Value(x)
+    out = pool(fast)
+    upstream = rng.normal(size=out.shape)
+    out.backward(upstream)
+    expected, dx = _loop_max_pool(x, kernel, upstream)
+    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_allclose(fast.grad, dx, rtol=1e-15, atol=1e-15)
+    by_windows = pool.patches(slow).max(axis=-1)  # the general path, on the same input
+    by_windows.backward(upstream)
+    np.testing.assert_array_equal(by_windows.data, out.data)
+    np.testing.assert_allclose(slow.grad, fast.grad, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("kernel, shape", SIDE_BY_SIDE)
+def test_side_by_side_pooling_gradcheck(kernel, shape):
+    x = np.random.default_rng(13).permutation(math.prod(shape)).reshape(shape) / 7.0
+    assert gradcheck(lambda v: nn.MaxPool2d(kernel)(v), [x])
+    assert gradcheck(lambda v: nn.AvgPool2d(kernel)(v), [x])
+
+
+def test_side_by_side_avg_pool_is_the_block_mean_and_keeps_float32():
+    x = np.arange(2 * 5 * 7, dtype=np.float32).reshape(1, 2, 5, 7)
+    v = Value(x)
+    out = nn.AvgPool2d(2)(v)
+    # block (i, j) of channel c: rows 2i, 2i+1, columns 2j, 2j+1 (row 4, column 6 unused)
+    expected = x[..., :4, :6].reshape(1, 2, 2, 2, 3, 2).mean(axis=(3, 5))
+    np.testing.assert_allclose(out.data, expected, rtol=1e-7)
+    out.sum().backward()
+    assert out.dtype == np.float32 and v.grad.dtype == np.float32
+    np.testing.assert_array_equal(v.grad[..., :4, :6], np.full((1, 2, 4, 6), 0.25))
+    np.testing.assert_array_equal(v.grad[..., 4, :], 0.0)
+    np.testing.assert_array_equal(v.grad[..., :, 6], 0.0)
+
+
+# The layers keep activations channels-last in memory (seen as (N, C, H, W)): results
+# must not depend on an input's memory order.
+
+
+def test_windows_of_a_channels_last_input_match_the_definition():
+    x = np.random.default_rng(14).normal(size=(2, 6, 7, 3)).transpose(0, 3, 1, 2)
+    for geometry in GEOMETRIES:
+        got = F.windows(Value(x), *geometry, fill=-1.5).data
+        np.testing.assert_array_equal(got, loop_windows(x, *geometry, fill=-1.5))
+        assert gradcheck(lambda v, geometry=geometry: F.windows(v, *geometry),
+                         [x[:1, :2, :5, :6]])
+
+
+def test_stacked_convolutions_match_torch(torch):
+    # the second convolution sees the first's channels-last output; its padding and the
+    # gradient of its windows are then made channels-last too
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(2, 3, 6, 5))
+    first = nn.Conv2d(3, 4, 3, padding=1, rng=0)
+    second = nn.Conv2d(4, 5, (2, 3), stride=(1, 2), padding=(1, 1), rng=1)
+    xv = Value(x)
+    out = second(first(xv).relu())
+    upstream = rng.normal(size=out.shape)
+    out.backward(upstream)
+    T = lambda a: torch.tensor(a, requires_grad=True)  # noqa: E731
+    xt, w1, b1, w2, b2 = (T(a) for a in (x, first.weight.data, first.bias.data,
+                                         second.weight.data, second.bias.data))
+    conv = torch.nn.functional.conv2d
+    expected = conv(conv(xt, w1, b1, padding=1).relu(), w2, b2, stride=(1, 2), padding=(1, 1))
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    for ours, theirs in ((xv, xt), (first.weight, w1), (first.bias, b1),
+                         (second.weight, w2), (second.bias, b2)):
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-11, atol=1e-12)
+
+
+def test_filled_like_keeps_the_memory_order_and_dtype():
+    nchw = np.zeros((2, 3, 4, 5))
+    a = kernels.filled_like(nchw, (2, 3, 6, 7), 0.5)
+    assert a.flags.c_contiguous and a.shape == (2, 3, 6, 7) and np.all(a == 0.5)
+    nhwc = np.zeros((2, 4, 5, 3), dtype=np.float32).transpose(0, 3, 1, 2)
+    b = kernels.filled_like(nhwc, (2, 3, 6, 7), -np.inf)
+    assert b.dtype == np.float32 and b.shape == (2, 3, 6, 7) and np.all(b == -np.inf)
+    assert b.transpose(0, 2, 3, 1).flags.c_contiguous  # channels-last, as its model
+
+
 def test_flatten():
     x = Value(np.arange(24.0).reshape(2, 3, 4))
     out = nn.Flatten()(x)

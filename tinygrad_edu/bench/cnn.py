@@ -7,7 +7,9 @@ step from the same weights:
 
 * ``hand-numpy``: the step written out here, im2col with ``sliding_window_view`` and
   one matmul per convolution, the windows' gradient added back one kernel offset at a
-  time; the same math as tinygrad_edu's rows (max pooling shares ties, as ``max`` does);
+  time; the same math as tinygrad_edu's rows (max pooling shares ties, as ``max`` does)
+  and the same memory order (channels-last activations, (kh, kw, c) im2col columns),
+  float32 throughout;
 * ``tinygrad_edu``: ``nn`` layers, ``losses.cross_entropy``, ``backward()``;
 * ``pytorch-1thread``: ``torch.nn`` layers with ``torch.set_num_threads(1)``.
 
@@ -52,43 +54,53 @@ def _data(dtype: type, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.n
 
 
 # ------------------------------------------------------------------ hand NumPy
+# Activations are kept channels-last, (N, H, W, C): the im2col rows then take whole
+# channel vectors, (kh, kw, c) columns, as nn.Conv2d does.
 def _rows(images: np.ndarray) -> np.ndarray:
-    """im2col of a 3×3, padding-1 convolution: (N, C, H, W) → (N·H·W, C·9)."""
-    n, c, h, w = images.shape
-    padded = np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    patches = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
-    return patches.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * w, c * 9)
+    """im2col of a 3×3, padding-1 convolution: (N, H, W, C) → (N·H·W, 9·C)."""
+    n, h, w, c = images.shape
+    padded = np.zeros((n, h + 2, w + 2, c), images.dtype)
+    padded[:, 1:-1, 1:-1] = images
+    patches = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(1, 2))
+    return patches.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, 9 * c)
 
 
 def _rows_adjoint(d_rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """The gradient of :func:`_rows`: each patch's gradient added back where it was cut."""
-    n, c, h, w = shape
-    patches = d_rows.reshape(n, h, w, c, 3, 3)
+    n, h, w, c = shape
+    patches = d_rows.reshape(n, h, w, 3, 3, c)
     padded = np.zeros((n, h + 2, w + 2, c), d_rows.dtype)
     for a in range(3):
         for b in range(3):
-            padded[:, a:a + h, b:b + w] += patches[..., a, b]
-    return padded[:, 1:-1, 1:-1].transpose(0, 3, 1, 2)
+            padded[:, a:a + h, b:b + w] += patches[:, :, :, a, b]
+    return padded[:, 1:-1, 1:-1]
+
+
+def _columns(kernels: np.ndarray) -> np.ndarray:
+    """PyTorch's (O, C, 3, 3) kernels as the (O, 9·C) matrix of :func:`_rows`' order."""
+    return kernels.transpose(0, 2, 3, 1).reshape(len(kernels), -1)
 
 
 def hand_step(dtype: type, seed: int = 0, grads: dict | None = None) -> Callable[[], float]:
-    """The training step in plain NumPy; ``grads``, if given, receives each gradient."""
+    """The training step in plain NumPy, all of it in ``dtype``; ``grads``, if given,
+    receives each gradient."""
     x, labels, params = _data(dtype, seed)
+    x = x.transpose(0, 2, 3, 1)  # channels-last (one channel: the same memory)
     onehot = np.eye(10, dtype=dtype)[labels]
     drop = np.random.default_rng(seed)
     scale, lr = dtype(1 / (1 - P_DROP)), dtype(LR)
 
     def step() -> float:
         w1, b1, w2, b2, w3, b3, w4, b4 = params
+        k1, k2 = _columns(w1), _columns(w2)
         r1 = _rows(x)
-        z1 = r1 @ w1.reshape(16, -1).T + b1                          # (N·64, 16)
-        a1 = np.maximum(z1, 0).reshape(BATCH, 8, 8, 16).transpose(0, 3, 1, 2)
+        z1 = r1 @ k1.T + b1                                           # (N·64, 16)
+        a1 = np.maximum(z1, 0).reshape(BATCH, 8, 8, 16)
         r2 = _rows(a1)
-        z2 = r2 @ w2.reshape(32, -1).T + b2                          # (N·64, 32)
-        a2 = np.maximum(z2, 0).reshape(BATCH, 8, 8, 32).transpose(0, 3, 1, 2)
-        blocks = a2.reshape(BATCH, 32, 4, 2, 4, 2)
-        pooled = blocks.max(axis=(3, 5))
-        flat = pooled.reshape(BATCH, 512)
+        z2 = r2 @ k2.T + b2                                           # (N·64, 32)
+        blocks = np.maximum(z2, 0).reshape(BATCH, 4, 2, 4, 2, 32)
+        pooled = blocks.max(axis=(2, 4))                              # (N, 4, 4, 32)
+        flat = pooled.transpose(0, 3, 1, 2).reshape(BATCH, 512)       # PyTorch's order
         z3 = flat @ w3 + b3
         keep = drop.random(z3.shape) >= P_DROP
         h3 = np.where(keep, np.maximum(z3, 0) * scale, 0)
@@ -100,15 +112,16 @@ def hand_step(dtype: type, seed: int = 0, grads: dict | None = None) -> Callable
 
         dz4 = (e / total - onehot) / BATCH
         dz3 = np.where(keep & (z3 > 0), (dz4 @ w4.T) * scale, 0)
-        d_pooled = (dz3 @ w3.T).reshape(BATCH, 32, 4, 1, 4, 1)
-        winners = blocks == pooled[:, :, :, None, :, None]
-        share = winners / winners.sum(axis=(3, 5), keepdims=True)  # ties share, as max does
-        d_a2 = (share * d_pooled).reshape(BATCH, 32, 8, 8)
-        dz2 = np.where(z2 > 0, d_a2.transpose(0, 2, 3, 1).reshape(-1, 32), 0)
-        d_a1 = _rows_adjoint(dz2 @ w2.reshape(32, -1), a1.shape)
-        dz1 = np.where(z1 > 0, d_a1.transpose(0, 2, 3, 1).reshape(-1, 16), 0)
-        found = [(dz1.T @ r1).reshape(w1.shape), dz1.sum(axis=0),
-                 (dz2.T @ r2).reshape(w2.shape), dz2.sum(axis=0),
+        d_pooled = (dz3 @ w3.T).reshape(BATCH, 32, 4, 4).transpose(0, 2, 3, 1)
+        winners = blocks == pooled[:, :, None, :, None]
+        # ties share, as max does; counted in dtype (a bool sum / int would be float64)
+        counts = winners.sum(axis=(2, 4), keepdims=True, dtype=dtype)
+        d_blocks = np.where(winners, d_pooled[:, :, None, :, None] / counts, 0)
+        dz2 = np.where(z2 > 0, d_blocks.reshape(-1, 32), 0)
+        d_a1 = _rows_adjoint(dz2 @ k2, a1.shape)
+        dz1 = np.where(z1 > 0, d_a1.reshape(-1, 16), 0)
+        found = [(dz1.T @ r1).reshape(16, 3, 3, 1).transpose(0, 3, 1, 2), dz1.sum(axis=0),
+                 (dz2.T @ r2).reshape(32, 3, 3, 16).transpose(0, 3, 1, 2), dz2.sum(axis=0),
                  flat.T @ dz3, dz3.sum(axis=0), h3.T @ dz4, dz4.sum(axis=0)]
         if grads is not None:
             grads.update(enumerate(found))

@@ -9,7 +9,8 @@ rule to each input (the steps are in :mod:`.steps`).
 Rules users rely on:
 
 * every node reached gets its gradient *fresh* for each pass (intermediates never keep
-  a stale gradient from the previous pass); gradients never share memory;
+  a stale gradient from the previous pass); gradients never share memory (a view
+  is stored marked shared and copied when first read: see Value.grad);
 * leaves *accumulate* into ``.grad`` (minibatches add up; ``zero_grad()`` clears);
 * a graph whose inputs changed after the forward pass refuses to backpropagate
   (:class:`~tinygrad_edu.core.errors.ChangedInputError`, naming the Value);
@@ -70,6 +71,9 @@ def run_backward(
     for root, upstream in zip(roots, upstreams, strict=True):
         if root.requires_grad:
             pending[root] = upstream if root not in pending else pending[root] + upstream
+    # Nodes whose pending gradient is a view of another node's (or that very array):
+    # stored as it is, marked shared, and copied when read (Value.grad), not here.
+    views: set[Value] = set()
     wanted_nodes, found = set(wanted), {}
     anomaly = is_anomaly_enabled()
     for node in reversed(topological_order(roots)):
@@ -77,16 +81,19 @@ def run_backward(
         if g is None:
             continue
         if node._hooks:
+            if node in views:  # a hook may edit g in place: give it an array of its own
+                g = g.copy(order="K")
+                views.discard(node)
             g = run_hooks(node, g, create_graph)
         if store:  # leaves add this pass's gradient up, intermediates take it fresh
             if create_graph:  # the data of the Values the rules made (an add's is shared)
                 g_data = g.data.copy() if type(g.data) is np.ndarray else g.data
             else:
                 g_data = g
-            if node._op is None:
-                store_leaf(node, g_data)
+            if node._op is None:  # a leaf owns its gradient (optimizers edit it in place)
+                store_leaf(node, g_data.copy(order="K") if node in views else g_data)
             else:
-                node.grad = g_data
+                node._grad, node._grad_shared = g_data, node in views
         if wanted_nodes and node in wanted_nodes:
             found[id(node)] = g
         sent = [] if observer is not None else None
@@ -105,14 +112,23 @@ def run_backward(
                 if not x.requires_grad:
                     continue
                 c = apply_rule(vjps[i], node, g, args, out)  # the op table's rule
+                view = False
                 if type(c) is not float or type(x._data) is not float:  # else already fit
                     c = sum_to_shape(c, x, create_graph)
                     if store and type(c) is np.ndarray and (c is g or c.base is not None):
-                        c = c.copy()  # the upstream itself (add) or a view (reshape): own it
+                        # the upstream itself (add) or a view (reshape): node and x share
+                        # memory until one of their gradients is read (Value.grad copies)
+                        view = node._grad_shared = True
                 if anomaly:
                     _check_finite(c, i, node)
                 previous = pending.get(x)
-                pending[x] = c if previous is None else previous + c
+                if previous is None:
+                    pending[x] = c
+                    if view:
+                        views.add(x)
+                else:
+                    pending[x] = previous + c
+                    views.discard(x)
                 if sent is not None:
                     sent.append((i, x, c))
         if observer is not None:

@@ -624,6 +624,23 @@ def window_geometry(shape: tuple[int, ...], kernel: Any, stride: Any = 1, paddin
     return WindowGeometry(kernel, stride, padding, dilation, out)  # type: ignore[arg-type]
 
 
+def filled_like(like: np.ndarray, shape: tuple[int, ...], fill: Any) -> np.ndarray:
+    """A new array of ``shape`` (as many axes as ``like``) filled with ``fill``, in
+    ``like``'s dtype and with its axes in ``like``'s memory order: an ``(N, C, H, W)``
+    view of channels-last data gets a channels-last array, so that copying ``like``
+    into it (the padding of :func:`windows`) reads and writes contiguous runs.
+
+    >>> nhwc = np.zeros((2, 5, 5, 3)).transpose(0, 3, 1, 2)       # seen as (N, C, H, W)
+    >>> a = filled_like(nhwc, (2, 3, 7, 7), 1.0)
+    >>> a.shape, a.strides == np.zeros((2, 7, 7, 3)).transpose(0, 3, 1, 2).strides
+    ((2, 3, 7, 7), True)
+    """
+    # the axes from the largest stride to the smallest (stable: C order among equals)
+    order = sorted(range(like.ndim), key=lambda a: -abs(like.strides[a]))
+    physical = np.full([shape[a] for a in order], fill, dtype=like.dtype)
+    return physical.transpose(np.argsort(order))
+
+
 def windows(x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
     """The ``kernel``-sized windows over the last two axes of ``x``: ``(..., H, W)`` gives
     ``(..., OH, OW, KH, KW)``, window (i, j) starting at row i·stride, column j·stride of
@@ -639,7 +656,7 @@ def windows(x, kernel, stride=1, padding=0, dilation=1, fill=0.0):
                                                                 padding, dilation)
     if ph or pw:
         h, w = x.shape[-2:]
-        padded = np.full(x.shape[:-2] + (h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
+        padded = filled_like(x, x.shape[:-2] + (h + 2 * ph, w + 2 * pw), fill)
         padded[..., ph:ph + h, pw:pw + w] = x
         x = padded
     spans = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
@@ -658,7 +675,9 @@ def windows_adjoint(g, shape, kernel, stride=1, padding=0, dilation=1):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = window_geometry(
         shape, kernel, stride, padding, dilation)
     h, w = shape[-2:]
-    total = np.zeros(tuple(shape[:-2]) + (h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    # laid out as g's windows are: channels-last gradients add up channels-last, each
+    # slice-add below then runs over contiguous memory
+    total = filled_like(g[..., 0, 0], tuple(shape[:-2]) + (h + 2 * ph, w + 2 * pw), 0)
     for i in range(kh):
         rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
         for j in range(kw):

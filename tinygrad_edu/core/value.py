@@ -156,12 +156,13 @@ class Value:
     30.0
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_inputs", "_params",
-                 "_hooks", "_program", "_version", "_stamp", "__weakref__")
+    __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
+                 "_params", "_hooks", "_program", "_version", "_stamp", "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None):
         self._data: Data = as_data(data, "Value", copy=True)
-        self.grad: Data | None = None
+        self._grad: Data | None = None
+        self._grad_shared = False  # see grad: _grad may be a view of another node's
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._op: Op | None = None
@@ -173,6 +174,33 @@ class Value:
         self._stamp = next_version()  # when it was made (see context.py)
 
     # ------------------------------------------------------------------ basics
+    @property
+    def grad(self) -> Data | None:
+        """The gradient: this pass's for an intermediate node, the sum over passes for a
+        leaf (``zero_grad()`` clears). Always an array of its own: editing it in place
+        changes no other node's gradient.
+
+        The backward pass may store an intermediate's gradient as a view of a
+        neighbour's (a reshape's input gets the reshape's gradient, reshaped); it is
+        copied here, at the first read. A training step, which reads only the leaves',
+        so never pays for copying every activation's gradient.
+
+        >>> x = Value([1.0, 2.0])
+        >>> y = x.reshape(2, 1)
+        >>> (y * 3.0).sum().backward()
+        >>> y.grad[0, 0] = 99.0           # y's own copy: x's gradient is untouched
+        >>> x.grad
+        array([3., 3.])
+        """
+        if self._grad_shared:
+            self._grad = self._grad.copy(order="K")  # in its memory order: a straight copy
+            self._grad_shared = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Data | None) -> None:
+        self._grad, self._grad_shared = value, False
+
     @property
     def data(self) -> Data:
         """The value: a Python float for scalars, a float32/float64 ndarray otherwise.
@@ -752,7 +780,7 @@ def apply(op: Op, inputs: tuple, params: dict | None = None) -> Value:
         out = normalize(out)
     v = _new_value(Value)
     v._data = out
-    v.grad = None
+    v._grad, v._grad_shared = None, False
     v.name = None
     v._hooks = None
     v._program = None

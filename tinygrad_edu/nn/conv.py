@@ -47,8 +47,14 @@ class Conv2d(Module):
     ``padding``. ``weight`` has PyTorch's layout ``(out_channels, in_channels, KH, KW)``.
 
     Computed as im2col: the input's windows ``(N, C, OH, OW, KH, KW)`` are moved to
-    ``(N·OH·OW, C·KH·KW)`` rows and multiplied by the kernels as a
-    ``(C·KH·KW, out_channels)`` matrix: one matmul for the whole batch.
+    ``(N·OH·OW, KH·KW·C)`` rows and multiplied by the kernels as a
+    ``(KH·KW·C, out_channels)`` matrix: one matmul for the whole batch. The channels are
+    the rows' innermost axis (channels-last columns) because the output is channels-last
+    in memory: it is the matmul's ``(N·OH·OW, out_channels)`` result, seen as
+    ``(N, out_channels, OH, OW)`` without a copy. So the next convolution copies its
+    windows in runs of whole channel vectors (the ``windows`` row pads in its input's
+    memory order), and the windows' gradient adds up in the same order: about three
+    times faster than ``(C·KH·KW)`` columns, which read one strided element at a time.
 
     Initialisation as PyTorch's default: weight and bias uniform in ±1/√fan_in with
     fan_in = in_channels·KH·KW (kaiming-uniform with a = √5 gives this bound).
@@ -84,9 +90,9 @@ class Conv2d(Module):
     def __call__(self, x: Any) -> Value:
         n = _image_shape(repr(self), x, self.in_channels)[0]
         patches = F.windows(x, self.kernel_size, self.stride, self.padding, self.dilation)
-        _, _, oh, ow, kh, kw = patches.shape
-        rows = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
-        kernels = self.weight.reshape(self.out_channels, -1).T
+        oh, ow = patches.shape[2:4]
+        rows = patches.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, -1)
+        kernels = self.weight.transpose(0, 2, 3, 1).reshape(self.out_channels, -1).T
         out = rows @ kernels
         if self.bias is not None:
             out = out + self.bias
@@ -118,6 +124,28 @@ class _Pool2d(Module):
         w = F.windows(x, self.kernel_size, self.stride, self.padding, fill=self.fill)
         return w.reshape(*w.shape[:4], -1)
 
+    def windows(self, x: Any) -> tuple[Value, tuple[int, ...]]:
+        """The windows of ``x`` and the axes that hold each window's elements (the axes
+        to reduce). Windows side by side (stride = kernel, no padding, PyTorch's default)
+        are ``x`` itself reshaped to ``(N, C, OH, KH, OW, KW)``, a view: no copy of every
+        element into :meth:`patches`, and the gradient comes back through the reshape
+        instead of the windows' slice-adds. Rows and columns that no window reaches (8
+        rows, kernel 3) are cut off first, as the windows leave them out.
+
+        >>> blocks, axes = MaxPool2d(2).windows(np.arange(16.0).reshape(1, 1, 4, 4))
+        >>> blocks.shape, axes
+        ((1, 1, 2, 2, 2, 2), (3, 5))
+        """
+        n, c, h, w = _image_shape(repr(self), x)
+        (kh, kw), (oh, ow) = self.kernel_size, (h // self.kernel_size[0],
+                                                w // self.kernel_size[1])
+        if self.stride != self.kernel_size or self.padding != (0, 0) or not (oh and ow):
+            return self.patches(x), (-1,)  # (no window fits: the windows row says so)
+        x = F.as_value(x)
+        if (oh * kh, ow * kw) != (h, w):
+            x = x[:, :, :oh * kh, :ow * kw]
+        return x.reshape(n, c, oh, kh, ow, kw), (3, 5)
+
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
@@ -137,7 +165,8 @@ class MaxPool2d(_Pool2d):
     fill = -math.inf
 
     def __call__(self, x: Any) -> Value:
-        return self.patches(x).max(axis=-1)
+        windows, axes = self.windows(x)
+        return windows.max(axis=axes)
 
 
 class AvgPool2d(_Pool2d):
@@ -149,7 +178,8 @@ class AvgPool2d(_Pool2d):
     """
 
     def __call__(self, x: Any) -> Value:
-        return self.patches(x).mean(axis=-1)
+        windows, axes = self.windows(x)
+        return windows.mean(axis=axes)
 
 
 class Flatten(Module):
