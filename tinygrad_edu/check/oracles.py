@@ -196,6 +196,27 @@ CONVENTIONS: dict[str, Convention] = {
         "numpy", "x − floor(x/y)·y: digits lost; nan where x/y overflows (its vectorised kernel, "
         "8 or more elements)", "NumPy's value",
         frozenset({"pytorch"}), forward=True),
+    # linear algebra (issue 14)
+    "linalg_nonfinite": Convention(
+        "inv, solve, det and slogdet of a matrix holding inf or nan: nan for that matrix "
+        "(LAPACK's answer depends on its pivots: inf, nan, or 'singular' where no matrix "
+        "is)", math.nan, "nan or inf by the pivots; slogdet's sign is 0",
+        "NumPy's: inf, nan or LinAlgError by the pivots (the spelling here follows the rule)",
+        frozenset({"pytorch"}), forward=True),
+    "einsum_order": Convention(
+        "einsum of three or more operands is NumPy's unoptimized einsum: every product term "
+        "at once, so a 0·inf term is nan where pairwise contraction may give ±inf",
+        math.nan, "pairwise contractions (inf where the 0 was summed away first)",
+        "the same as ours (np.einsum)", frozenset({"pytorch"}), forward=True),
+    "det_singular": Convention(
+        "d det X/dX at a singular X is adj(X)ᵀ, the cofactors (finite, the limit of "
+        "det X · X⁻ᵀ), computed from the minors", "adjugate",
+        "0 at an exactly singular X in 2.13 (linalg_det_backward)",
+        "LinAlgError: its rule is det X · inv(X)ᵀ", frozenset({"pytorch", "hips"})),
+    "slogdet_singular": Convention(
+        "slogdet at det X = 0 is (0, −inf), as NumPy; its gradient X⁻ᵀ does not exist: the "
+        "cofactors divided by 0, ±inf along their signs and nan where a cofactor is 0",
+        -math.inf, "the same ±inf", "LinAlgError: its rule is inv(X)ᵀ", frozenset({"hips"})),
 }
 
 #: The convention that governs each non-smooth op's kink (every such op must have one).
@@ -425,6 +446,18 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         cols = np.add.outer(np.arange(ow) * sw, np.arange(kw) * dw)[None, :, None, :]
         return x[..., rows, cols]
 
+    def finite_matrices(fn):
+        # convention linalg_nonfinite: a matrix holding inf or nan gives nan (an identity
+        # stands in for it, so HIPS's rules never invert it)
+        def call(a, *rest):
+            bad = ~np.all(np.isfinite(np.asarray(getval(a))), axis=(-2, -1))
+            if not np.any(bad):
+                return fn(a, *rest)
+            out = fn(anp.where(bad[..., None, None], np.eye(anp.shape(a)[-1]), a), *rest)
+            return anp.where(np.reshape(bad, bad.shape + (1,) * (anp.ndim(out) - bad.ndim)),
+                             np.nan, out)
+        return call
+
     table: dict[str, Callable[..., Any]] = {
         "add": anp.add, "sub": anp.subtract, "mul": anp.multiply, "div": anp.true_divide,
         "pow": anp.power, "maximum": anp.maximum, "minimum": anp.minimum,
@@ -457,6 +490,13 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
         "hypot": anp.hypot, "logaddexp": anp.logaddexp, "remainder": anp.remainder,
         "floor": anp.floor, "ceil": anp.ceil, "round": anp.rint, "sign": anp.sign,
         "elu": elu,
+        # linear algebra and astype (issue 14)
+        "einsum": lambda *xs, subscripts: _einsum_without_repeats(anp, subscripts, xs),
+        "inv": finite_matrices(anp.linalg.inv),
+        "solve": finite_matrices(anp.linalg.solve),
+        "det": finite_matrices(anp.linalg.det),
+        "slogdet": finite_matrices(lambda x: anp.stack(list(anp.linalg.slogdet(x)), axis=-1)),
+        "astype": lambda x, dtype: anp.array(x).astype(dtype),
     }
     table.update(_hips_reductions(anp))  # reductions, continued
     if conventions:
@@ -883,9 +923,35 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         "logaddexp": binary(torch.logaddexp), "remainder": binary(torch.remainder),
         "floor": torch.floor, "ceil": torch.ceil, "round": torch.round, "sign": torch.sign,
         "elu": lambda x, alpha=1.0: torch.nn.functional.elu(x, alpha),
+        # linear algebra and astype (issue 14)
+        "einsum": lambda *xs, subscripts: torch.einsum(subscripts, *xs),
+        "inv": torch.linalg.inv,
+        "solve": torch.linalg.solve,
+        "det": torch.linalg.det,
+        "slogdet": lambda x: torch.stack(tuple(torch.linalg.slogdet(x)), dim=-1),
+        "astype": lambda x, dtype: x.to(getattr(torch, dtype)),
     }
     table.update(_torch_reductions(torch))  # reductions, continued
     return table
+
+
+def _einsum_without_repeats(anp, subscripts: str, xs: Sequence[Any]) -> Any:
+    """HIPS's einsum, for explicit subscripts with a letter repeated within an operand
+    ('ii->i'), which its gradient rule refuses: each such diagonal is taken first with
+    ``anp.diagonal`` (the diagonal axis goes last, as NumPy's)."""
+    lhs, out = subscripts.split("->")
+    terms, operands = [], []
+    for term, x in zip(lhs.split(","), xs, strict=True):
+        while len(set(term)) < len(term):
+            letter = next(c for c in term if term.count(c) > 1)
+            i = term.index(letter)
+            j = term.index(letter, i + 1)
+            # HIPS differentiates diagonal on the last two axes only
+            x = anp.diagonal(anp.moveaxis(x, (i, j), (-1, -2)), axis1=-1, axis2=-2)
+            term = term[:i] + term[i + 1:j] + term[j + 1:] + letter
+        terms.append(term)
+        operands.append(x)
+    return anp.einsum(",".join(terms) + "->" + out, *operands)
 
 
 def _torch_index(index: Any) -> Any:
@@ -1005,6 +1071,12 @@ def active_conventions(program: Program, slots: Sequence[Any]) -> set[str]:
             # past 2**24 (float32's integers) x − ⌊x/y⌋·y loses the remainder's digits
             if np.any((np.abs(quotient) >= 2.0**24) & np.isfinite(args[0])):
                 active.add("remainder_overflow")
+        if ins.op in ("inv", "solve", "det", "slogdet") and args[0].ndim >= 2 and \
+                not np.all(np.isfinite(args[0])):
+            active.add("linalg_nonfinite")
+        if ins.op == "einsum" and len(args) > 2 and not all(np.all(np.isfinite(a))
+                                                          for a in args):
+            active.add("einsum_order")
         out = np.asarray(slots[n + k])
         if not np.all(np.isfinite(out)):
             active.add("select_not_multiply")

@@ -37,7 +37,7 @@ from .oracles import Const, Instruction, Program
 
 __all__ = ["OpCase", "op_cases", "shapes", "arrays_in", "KINK_MARGIN", "KINDS",
            "whole_domain_floats", "whole_domain_arrays", "REGIMES", "programs",
-           "PROGRAM_KINDS"]
+           "PROGRAM_KINDS", "EINSUM_SPECS", "dominant", "INVERTIBLE_KINDS"]
 
 #: Inputs are drawn at least this far from an op's kinks (relu at 0, ties in max).
 KINK_MARGIN = 1e-2
@@ -250,12 +250,81 @@ def _windows(draw, op):
     return (shape,), draw(_window_params(shape))
 
 
+# --- linear algebra and astype (issue 14)
+
+#: Einsum subscripts the property tests draw (explicit, as F.einsum hands them to the
+#: row): products, contractions, diagonals (a repeated letter), lone sums, three operands.
+EINSUM_SPECS = (
+    "ij,jk->ik", "ij,jk->ki", "i,i->", "i,j->ij", "ii->", "ii->i", "iij->ji", "ij->ji",
+    "ijk->", "ij,ij->ij", "bij,bjk->bik", "ij,jk,kl->il", "ij,j->", "ijk,ikl->jl", "i->",
+)
+
+
+@st.composite
+def _einsum(draw, op):
+    spec = draw(st.sampled_from(EINSUM_SPECS))
+    size = {c: draw(st.integers(1, MAX_SIDE)) for c in sorted(set(spec) - set(",->"))}
+    terms = spec.split("->")[0].split(",")
+    return tuple(tuple(size[c] for c in term) for term in terms), {"subscripts": spec}
+
+
+@st.composite
+def _square(draw, op):
+    n = draw(st.integers(1, MAX_SIDE))
+    batch = draw(st.sampled_from([(), (), (2,), (1, 2)]))
+    return (batch + (n, n),), {}
+
+
+@st.composite
+def _solve(draw, op):
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    # the pairs NumPy 2, HIPS and PyTorch read alike: a vector, or matrices batched alike
+    return draw(st.sampled_from([((n, n), (n,)), ((n, n), (n, k)),
+                                 ((2, n, n), (2, n, k))])), {}
+
+
+@st.composite
+def _astype(draw, op):
+    # float64 only: a float32 result rounds to 6e-8, far above what a central
+    # difference of step 1e-6 resolves (tests/core/test_ops_linalg.py checks float32)
+    return (draw(shapes()),), {"dtype": "float64"}
+
+
+def dominant(x: Any) -> Any:
+    """``x`` + c·I on its last two axes, c = 2n·max|finite x| + 1: strictly diagonally
+    dominant, so invertible and well conditioned, whatever was drawn (the strategies'
+    matrices for inv, solve, det and slogdet; inf and nan stay as drawn).
+
+    >>> dominant(np.ones((2, 2)))
+    array([[6., 1.],
+           [1., 6.]])
+    """
+    x = np.asarray(x)
+    return x + _identity_shift(x)
+
+
+def _identity_shift(x: np.ndarray) -> np.ndarray:
+    """c·I in x's dtype, for :func:`dominant`."""
+    finite = np.abs(x[np.isfinite(x)])
+    with np.errstate(over="ignore"):
+        # twice the bound: with x = −1e300 on the diagonal, n·max + 1 would round to a 0
+        c = x.dtype.type(2.0 * x.shape[-1] * (float(np.max(finite)) if finite.size else 0.0)
+                         + 1.0)
+        return c * np.eye(x.shape[-1], dtype=x.dtype)
+
+
+#: Kinds whose first input must be an invertible matrix (made so by :func:`dominant`).
+INVERTIBLE_KINDS = ("square", "solve")
+
+
 #: How to draw shapes and parameters for each kind of op in the table.
 KINDS = {
     "unary": _unary, "binary": _binary, "reduce": _reduce, "axis": _axis,
     "matmul": _matmul, "reshape": _reshape, "transpose": _transpose,
     "broadcast_to": _broadcast_to, "getitem": _getitem, "index_add": _index_add,
     "concatenate": _concatenate, "where": _where, "windows": _windows,
+    # linear algebra and astype (issue 14)
+    "einsum": _einsum, "square": _square, "solve": _solve, "astype": _astype,
 }
 
 # ---- reductions, continued: moments (std: axis, keepdims, ddof) and running sums and
@@ -315,11 +384,18 @@ def op_cases(draw, op: Op, margin: float = KINK_MARGIN, region: str = "interior"
     if region == "whole":
         inputs = tuple(draw(whole_domain_arrays(tuple(s), dtype, scale=max(abs(lo), abs(hi))))
                        for s, (lo, hi) in zip(input_shapes, ranges, strict=True))
-        return OpCase(op, _with_ties(draw, inputs), params)
-    inputs = tuple(draw(arrays_in(tuple(s), lo, hi))
-                   for s, (lo, hi) in zip(input_shapes, ranges, strict=True))
+        return OpCase(op, _invertible(op, _with_ties(draw, inputs)), params)
+    inputs = _invertible(op, tuple(draw(arrays_in(tuple(s), lo, hi))
+                                   for s, (lo, hi) in zip(input_shapes, ranges, strict=True)))
     assume(op.domain.gap(*inputs, **params) > margin)
     return OpCase(op, inputs, params)
+
+
+def _invertible(op: Op, inputs: tuple) -> tuple:
+    """The inputs, with the matrix of an op that inverts made invertible."""
+    if op.kind not in INVERTIBLE_KINDS:
+        return inputs
+    return (dominant(inputs[0]),) + tuple(inputs[1:])
 
 
 # ------------------------------------------------------------------ the whole domain
@@ -523,12 +599,72 @@ def _p_windows(draw, op, shapes_, x, dtype, values_=None):
     return (slot,), draw(_window_params(shapes_[slot]))
 
 
+# --- linear algebra and astype (issue 14)
+
+
+def _p_einsum(draw, op, shapes_, x, dtype, values_=None):
+    """An einsum of the slot: its axes kept, dropped (summed) or permuted, sometimes
+    contracted with a constant vector along the last axis."""
+    s = shapes_[x]
+    letters = "abc"[:len(s)]
+    out = "".join(draw(st.permutations(letters))[:draw(st.integers(0, len(letters)))])
+    if s and draw(st.booleans()):
+        vector = _constant(draw, (s[-1],), _slot_dtype(values_, x, dtype), op.name)
+        return (x, vector), {"subscripts": f"{letters},{letters[-1]}->{out}"}
+    return (x,), {"subscripts": f"{letters}->{out}"}
+
+
+def _p_square(draw, op, shapes_, x, dtype, values_=None):
+    """The slot (made a square matrix and invertible by :func:`_p_invertible_slot`)."""
+    if op.kind == "solve":
+        s, k = shapes_[x], draw(st.integers(1, MAX_SIDE))
+        # a batch of matrices takes matrices batched alike (the pairs HIPS reads as NumPy 2)
+        rhs = s[:-1] + (k,) if len(s) > 2 else draw(st.sampled_from([s[:1], s[:1] + (k,)]))
+        return (x, _constant(draw, rhs, _slot_dtype(values_, x, dtype), op.name)), {}
+    return (x,), {}
+
+
+def _p_astype(draw, op, shapes_, x, dtype, values_=None):
+    # never down to float32 in a float64 program: the references would compare its
+    # float32 rounding at float64 tolerances (float32 programs may cast up)
+    targets = ("float64",) if dtype == np.float64 else ("float32", "float64")
+    return (x,), {"dtype": draw(st.sampled_from(targets))}
+
+
+def _slot_dtype(values_: list | None, x: int, dtype: Any) -> Any:
+    """The dtype of slot ``x``'s value (a Python float is float64): constants meeting it
+    keep the program in one precision (a float32 constant would make a program of
+    scalar leaves float32, which its references run in float64)."""
+    if values_ is None:
+        return dtype
+    value = values_[x]
+    return value.dtype if isinstance(value, np.ndarray) else np.dtype(np.float64)
+
+
+def _p_invertible_slot(draw, instructions, shapes_, values_, x, dtype) -> int:
+    """A slot holding an invertible matrix made from slot ``x``, so that inv, solve, det
+    and slogdet meet the program's values: x itself when square, else its sum times a
+    constant matrix, then plus c·I (:func:`dominant`: the constant is read from the
+    slot's value)."""
+    if len(shapes_[x]) < 2 or shapes_[x][-1] != shapes_[x][-2]:
+        _append(instructions, shapes_, values_, Instruction("sum", (x,), {}))
+        n = draw(st.integers(1, MAX_SIDE))
+        matrix = _constant(draw, (n, n), _slot_dtype(values_, x, dtype), "mul")
+        _append(instructions, shapes_, values_, Instruction("mul", (len(shapes_) - 1, matrix)))
+        x = len(shapes_) - 1
+    shift = _identity_shift(np.asarray(values_[x]))
+    _append(instructions, shapes_, values_, Instruction("add", (x, Const(shift))))
+    return len(shapes_) - 1
+
+
 #: How a program calls an op of each kind on the slots it has (None: not applicable).
 PROGRAM_KINDS = {
     "unary": _p_unary, "binary": _p_binary, "reduce": _p_reduce, "axis": _p_axis,
     "matmul": _p_matmul, "reshape": _p_shape_only, "transpose": _p_shape_only,
     "broadcast_to": _p_shape_only, "getitem": _p_shape_only, "index_add": _p_index_add,
     "concatenate": _p_concatenate, "where": _p_where, "windows": _p_windows,
+    # linear algebra and astype (issue 14)
+    "einsum": _p_einsum, "square": _p_square, "solve": _p_square, "astype": _p_astype,
 }
 
 # ---- reductions, continued
@@ -588,6 +724,8 @@ def programs(draw, ops: Any = None, max_ops: int = 6, dtypes: tuple = (np.float6
             # half the time, the included reduction meets its kink (a tie, a zero slice)
             _append(instructions, shapes_, values_, KINK_INPUTS[op.name](x))
             x = len(shapes_) - 1
+        if op.kind in INVERTIBLE_KINDS:
+            x = _p_invertible_slot(draw, instructions, shapes_, values_, x, dtype)
         made = PROGRAM_KINDS[op.kind](draw, op, shapes_, x, dtype, values_)
         if made is None and position == forced:
             # getitem of a scalar, windows of a vector: give x two axes, (1, size)

@@ -30,7 +30,14 @@ from .context import (
     set_anomaly_enabled,
     set_grad_enabled,
 )
-from .errors import AnomalyError, ChangedInputError, IndexShapeError, ShapeError, TraceWarning
+from .errors import (
+    AnomalyError,
+    ChangedInputError,
+    IndexShapeError,
+    ShapeError,
+    SingularMatrixError,
+    TraceWarning,
+)
 from .forward import run_forward_mode
 from .op import Domain, Op
 from .ops import OPS, op_named
@@ -44,4 +51,5 @@ __all__ = [
     "enable_grad", "detect_anomaly", "is_grad_enabled", "set_grad_enabled", "is_tracing",
     "is_anomaly_enabled", "set_anomaly_enabled", "last_backward_root", "origin_of",
     "ShapeError", "IndexShapeError", "AnomalyError", "ChangedInputError", "TraceWarning",
+    "SingularMatrixError",
 ]

@@ -5,7 +5,10 @@ Imports nothing of the package.
 
 from __future__ import annotations
 
-__all__ = ["ShapeError", "IndexShapeError", "AnomalyError", "ChangedInputError", "TraceWarning"]
+import numpy as np
+
+__all__ = ["ShapeError", "IndexShapeError", "SingularMatrixError", "AnomalyError",
+           "ChangedInputError", "TraceWarning"]
 
 
 class ShapeError(ValueError):
@@ -14,6 +17,12 @@ class ShapeError(ValueError):
 
 class IndexShapeError(ShapeError, IndexError):
     """An index outside a Value's shape: an IndexError too, so loops over rows end."""
+
+
+class SingularMatrixError(np.linalg.LinAlgError):
+    """``inv`` or ``solve`` of a singular matrix: the message names the op, the shape and
+    which matrix of a batch. A ``numpy.linalg.LinAlgError`` too, so code written for
+    NumPy's error catches it."""
 
 
 class AnomalyError(FloatingPointError):

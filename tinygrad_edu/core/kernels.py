@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import IndexShapeError, ShapeError
+from .errors import IndexShapeError, ShapeError, SingularMatrixError
 from .op import shape_of
 
 # ----------------------------------------------------------------- plumbing
@@ -578,8 +578,258 @@ def std_gap(x, axis=None, keepdims=False, ddof=0):
 # Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
 
 
+#: Letters einsum may use; ``...`` and renamed repeats take the unused ones, capitals first.
+_EINSUM_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def einsum_spec(subscripts: str, shapes: Sequence[tuple[int, ...]]) -> tuple[tuple[str, ...],
+                                                                            str]:
+    """NumPy's einsum subscripts made explicit for operands of ``shapes``: one string of
+    letters per operand and one for the output. ``...`` becomes letters of its own
+    (right-aligned, as NumPy broadcasts it); an implicit output (``'ij,jk'``) is written
+    out as NumPy chooses it: the ``...`` dimensions, then the letters used once, sorted.
+
+    >>> einsum_spec("ij,jk", [(2, 3), (3, 4)])
+    (('ij', 'jk'), 'ik')
+    >>> einsum_spec("...i, i -> ...", [(5, 2, 3), (3,)])
+    (('ABi', 'i'), 'AB')
+    """
+    where = f"einsum: subscripts {subscripts!r} for operand shapes {[tuple(s) for s in shapes]}"
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a string, got {type(subscripts).__name__}")
+    spec = subscripts.replace(" ", "")
+    if spec.count("->") > 1 or set(spec) - set(_EINSUM_LETTERS + ".,->"):
+        raise ShapeError(f"{where}: only letters, ',', '...' and one '->' are allowed")
+    lhs, arrow, out = spec.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ShapeError(f"{where}: {len(terms)} operand subscripts for {len(shapes)} operands")
+    for term in (*terms, out):
+        if "." in term.replace("...", "", 1) or "-" in term or ">" in term:
+            raise ShapeError(f"{where}: {term!r} is not a subscript ('...' at most once)")
+    spare = (c for c in _EINSUM_LETTERS if c not in spec)
+    extra = []
+    for term, shape in zip(terms, shapes, strict=True):
+        named = len(term) - (3 if "..." in term else 0)
+        if len(shape) < named or (len(shape) != named and "..." not in term):
+            raise ShapeError(f"{where}: {term!r} names {named} dimensions, the operand has "
+                             f"{len(shape)}")
+        extra.append(len(shape) - named)
+    broadcast = "".join(next(spare) for _ in range(max(extra, default=0)))
+    explicit = tuple(t.replace("...", broadcast[len(broadcast) - n:] if n else "")
+                     for t, n in zip(terms, extra, strict=True))
+    if not arrow:
+        counts = {c: "".join(explicit).count(c) for c in "".join(terms) if c != "."}
+        out = broadcast + "".join(sorted(c for c, n in counts.items() if n == 1))
+    elif broadcast and "..." not in out:
+        raise ShapeError(f"{where}: the operands have '...' dimensions, so the output needs "
+                         f"'...' too")
+    else:
+        out = out.replace("...", broadcast)
+    if len(set(out)) != len(out) or set(out) - set("".join(explicit)):
+        raise ShapeError(f"{where}: each output letter must appear once, and in an operand")
+    return explicit, out
+
+
+def einsum(*xs, subscripts):
+    """NumPy's einsum; ``subscripts`` explicit (:func:`einsum_spec`). Three operands or
+    more take NumPy's contraction order (``optimize``), two go straight to C."""
+    return as_result(np.einsum(subscripts, *xs))
+
+
+def einsum_adjoint(subscripts: str, shapes: Sequence[tuple[int, ...]], position: int,
+                   dtype: Any) -> tuple[str, list[np.ndarray]]:
+    """The VJP of operand ``position`` of an einsum, as one more einsum: ``(spec,
+    constants)`` such that ``einsum(g, *other operands, *constants, subscripts=spec)``
+    is that operand's gradient (before broadcasting is undone). A letter the operand
+    repeats (``'ii'``: its diagonal) is renamed and tied to the first by an identity
+    matrix; a letter only this operand has (it alone sums over it) is restored by a
+    vector of ones.
+
+    >>> einsum_adjoint("ii->", [(3, 3)], 0, np.float64)[0]
+    ',iA->iA'
+    """
+    terms, out = einsum_spec(subscripts, shapes)
+    sizes: dict[str, int] = {}
+    for term, shape in zip(terms, shapes, strict=True):
+        for letter, n in zip(term, shape, strict=True):
+            sizes[letter] = max(n, sizes.get(letter, 1))
+    spare = (c for c in _EINSUM_LETTERS if c not in sizes)
+    renamed, ties, seen = "", [], set()
+    for letter in terms[position]:
+        if letter in seen:
+            tied = next(spare)
+            sizes[tied] = sizes[letter]
+            ties.append(letter + tied)
+            letter = tied
+        seen.add(letter)
+        renamed += letter
+    others = [t for j, t in enumerate(terms) if j != position]
+    covered = set(out).union(*others, *ties)
+    alone = [c for c in renamed if c not in covered]
+    constants = [np.eye(sizes[t[0]], dtype=dtype) for t in ties] + \
+        [np.ones(sizes[c], dtype=dtype) for c in alone]
+    return ",".join([out, *others, *ties, *alone]) + "->" + renamed, constants
+
+
+def singular_error(name: str, a: Any) -> SingularMatrixError:
+    """The error for ``inv`` or ``solve`` of a singular matrix: the op, the shape, and
+    which matrix of a batch (the first whose LU factorisation has a zero pivot)."""
+    shape = shape_of(a)
+    which = ""
+    if len(shape) > 2:
+        with np.errstate(all="ignore"):
+            zero = np.argwhere(np.linalg.det(a) == 0)
+        if len(zero):
+            which = f", matrix {tuple(int(i) for i in zero[0])} of the batch"
+    return SingularMatrixError(
+        f"{name}: the matrix (shape {shape}{which}) is singular, so it has no inverse "
+        f"(its determinant is 0). If a nearby invertible matrix will do, add a small multiple "
+        f"of the identity (a + 1e-6 * np.eye(n))")
+
+
+def _nonfinite(a: np.ndarray) -> np.ndarray:
+    """Which matrices of ``a`` hold an inf or nan (a boolean per matrix)."""
+    return ~np.all(np.isfinite(a), axis=(-2, -1))
+
+
+def _finite_matrices(name: str, fn: Callable[..., Any], a: Any, *rest: Any) -> Any:
+    """``fn(a, *rest)`` (a NumPy linalg function), nan for each matrix of ``a`` holding an
+    inf or nan: LAPACK's answer there depends on its pivots (inf, nan, or "singular"
+    where none is), so it is not an answer (docs/conventions.md, linalg_nonfinite).
+    A finite singular matrix raises :class:`SingularMatrixError` naming ``name``."""
+    bad = _nonfinite(a)
+    if np.any(bad):
+        a = np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
+    try:
+        out = np.asarray(fn(a, *rest))
+    except np.linalg.LinAlgError:
+        if is_square(a):
+            raise singular_error(name, a) from None
+        raise
+    if np.any(bad):
+        out = np.where(bad.reshape(bad.shape + (1,) * (out.ndim - bad.ndim)), np.nan, out)
+    return out
+
+
+def inv(x):
+    """The inverse of a square matrix, or of each matrix of a batch."""
+    return _finite_matrices("inv", np.linalg.inv, x)
+
+
+def solve(a, b):
+    """z with a·z = b: ``b`` of shape (n,) is a vector, (..., n, k) matrices (NumPy 2)."""
+    return as_result(_finite_matrices("solve", np.linalg.solve, a, b))
+
+
+def det(x):
+    """The determinant of a square matrix, or of each matrix of a batch."""
+    return as_result(_finite_matrices("det", np.linalg.det, x))
+
+
+def _stacked_slogdet(x):
+    return np.stack(np.linalg.slogdet(x), axis=-1)
+
+
+def slogdet(x):
+    """NumPy's (sign, log|det x|), stacked along a new last axis: one array, one node."""
+    return _finite_matrices("slogdet", _stacked_slogdet, x)
+
+
+def is_square(x: Any) -> bool:
+    """Whether ``x`` is a matrix or a batch of matrices with square last two axes."""
+    shape = shape_of(x)
+    return len(shape) >= 2 and shape[-1] == shape[-2]
+
+
+def minors_index(n: int) -> tuple[tuple[Any, ...], np.ndarray]:
+    """An index that takes every (n−1)×(n−1) minor of (..., n, n) matrices at once,
+    giving (..., n, n, n−1, n−1) (minor (i, j) drops row i and column j), and the
+    cofactor signs (−1)^(i+j).
+
+    >>> index, signs = minors_index(3)
+    >>> np.arange(9.0).reshape(3, 3)[index][0, 1]        # drop row 0 and column 1
+    array([[3., 5.],
+           [6., 8.]])
+    """
+    keep = np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.intp)
+    keep = keep.reshape(n, n - 1)
+    rows = keep.reshape(n, 1, n - 1, 1)
+    cols = keep.reshape(1, n, 1, n - 1)
+    signs = 1.0 - 2.0 * (np.add.outer(np.arange(n), np.arange(n)) % 2)
+    return (Ellipsis, rows, cols), signs
+
+
+def check_einsum(*xs, subscripts):
+    shapes = [shape_of(x) for x in xs]
+    terms, out = einsum_spec(subscripts, shapes)  # explains malformed subscripts
+    sizes: dict[str, int] = {}
+    for term, shape in zip(terms, shapes, strict=True):
+        for letter, n in zip(term, shape, strict=True):
+            if sizes.get(letter, n) not in (n, 1) and n != 1:
+                raise ShapeError(f"einsum: letter {letter!r} of {subscripts!r} has sizes "
+                                 f"{sizes[letter]} and {n} (operand shapes {shapes})")
+            sizes[letter] = max(n, sizes.get(letter, 1))
+    for term, shape in zip(terms, shapes, strict=True):
+        for letter in set(term):
+            if len({n for c, n in zip(term, shape, strict=True) if c == letter}) > 1:
+                raise ShapeError(f"einsum: letter {letter!r} repeats in {term!r} over axes of "
+                                 f"different sizes (operand shape {shape})")
+
+
+def check_square(name: str, singular: bool = False) -> Callable[..., None]:
+    """A check that the input is a (batch of) square matrix; for ops that invert
+    (``singular``), that it is not singular (:class:`SingularMatrixError`)."""
+
+    def check(x, **_):
+        if not is_square(x):
+            raise ShapeError(f"{name}: needs a square matrix or a batch of them (..., n, n), "
+                             f"got shape {shape_of(x)}")
+        if singular:
+            _finite_matrices(name, np.linalg.inv, x)
+
+    return check
+
+
+def check_solve(a, b):
+    check_square("solve")(a)
+    a_shape, b_shape = shape_of(a), shape_of(b)
+    n = a_shape[-1]
+    if len(b_shape) == 1:
+        ok = b_shape[0] == n
+    else:
+        ok = len(b_shape) >= 2 and b_shape[-2] == n
+        try:
+            np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ShapeError(f"solve: a of shape {a_shape} and b of shape {b_shape} do not fit: b "
+                         f"must be ({n},) or (..., {n}, k), batches broadcasting with a's")
+    _finite_matrices("solve", np.linalg.inv, a)
+
+
 # --------------------------------------------- structure, continued
 # Repeating, flipping, padding, splitting and moving axes; gathering by index.
+
+
+#: The float dtypes ``astype`` casts between (names: literals in traced code).
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def astype(x, dtype):
+    """x cast to float32 or float64. A 0-d value stays a Python float, rounded to float32
+    when asked (its value is what NumPy's float32 scalar holds)."""
+    if type(x) is float:
+        return float(np.dtype(dtype).type(x))
+    return x.astype(dtype)
+
+
+def check_astype(x, dtype):
+    if str(dtype) not in FLOAT_DTYPES:
+        raise TypeError(f"astype: casts between {' and '.join(FLOAT_DTYPES)} only, got "
+                        f"{dtype!r} (a cast to integers or booleans has no gradient: use "
+                        f"v.data.astype(...) for a constant)")
 
 
 # ---------------------------------------------------------- windows

@@ -506,8 +506,66 @@ WHERE = Op("where", doc="elementwise choice: x where cond else y", kind="where",
 # ------------------------------------------------------------------ linear algebra
 # Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
 
+SQUARE = Domain(ranges=((-2.0, 2.0),),
+                singular="det X = 0 (the strategies add a multiple of the identity: "
+                         "diagonally dominant X)")
+
+EINSUM = Op("einsum", doc="Einstein summation, NumPy's einsum (subscripts made explicit by "
+            "F.einsum: dot, outer, tensordot, trace and diagonal are einsums)", kind="einsum",
+            forward=k.einsum,
+            vjps=PerInput(rules.einsum_rule),
+            jvps=PerInput(rules.einsum_jvp),
+            jvp_texts=("the same einsum with t in the operand's place",),
+            derivatives=("g einsummed with the other operands (diagonals tied by I)",),
+            domain=ANY, check=k.check_einsum)
+
+INV = Op("inv", doc="matrix inverse X⁻¹ (batched); a singular X raises SingularMatrixError",
+         kind="square",
+         forward=k.inv,
+         vjps=(rules.inv_vjp,),
+         jvps=(rules.inv_jvp,), jvp_texts=("−X⁻¹ T X⁻¹",),
+         derivatives=("−X⁻ᵀ g X⁻ᵀ",),
+         domain=SQUARE, check=k.check_square("inv", singular=True))
+
+SOLVE = Op("solve", doc="the Z with X·Z = Y (Y a vector (n,) or matrices (…, n, k), as "
+           "NumPy 2); a singular X raises SingularMatrixError", kind="solve",
+           forward=k.solve,
+           vjps=(rules.solve_x,
+                 rules.solve_y),
+           jvps=(rules.solve_x_jvp,
+                 rules.solve_y_jvp),
+           jvp_texts=("−solve(X, T · solve(X, Y))", "solve(X, T)"),
+           derivatives=("−solve(Xᵀ, g) · solve(X, Y)ᵀ", "solve(Xᵀ, g)"),
+           domain=Domain(ranges=((-2.0, 2.0), (-2.0, 2.0)), singular=SQUARE.singular),
+           check=k.check_solve)
+
+DET = Op("det", doc="determinant (batched); its gradient is finite at singular X too",
+         kind="square",
+         forward=k.det,
+         vjps=(rules.det_vjp,),
+         jvps=(rules.det_jvp,), jvp_texts=("Σ adj(X)ᵀ ⊙ T (det X · tr(X⁻¹ T))",),
+         derivatives=("adj(X)ᵀ, the cofactors (det X · X⁻ᵀ when X is invertible)",),
+         domain=SQUARE, check=k.check_square("det"))
+
+SLOGDET = Op("slogdet", doc="(sign, log|det X|) stacked along a new last axis (F.linalg.slogdet "
+             "splits them as NumPy does); the sign has no gradient", kind="square",
+             forward=k.slogdet,
+             vjps=(rules.slogdet_vjp,),
+             jvps=(rules.slogdet_jvp,), jvp_texts=("(0, tr(X⁻¹ T))",),
+             derivatives=("(0, X⁻ᵀ); ±inf/nan at det X = 0",),
+             domain=SQUARE, check=k.check_square("slogdet"))
+
+
 # ------------------------------------------------------------------ structure, continued
 # Repeating, flipping, padding, splitting and moving axes; gathering by index.
+
+ASTYPE = Op("astype", doc="cast between float32 and float64", kind="astype",
+            forward=k.astype,
+            vjps=(lambda g, out, x, dtype: ASTYPE(g, dtype=rules.dtype_name(x)),),
+            jvps=(lambda t, out, x, dtype: ASTYPE(t, dtype=dtype),),
+            jvp_texts=("t cast to dtype",),
+            derivatives=("1 (cast back to x's dtype)",), domain=ANY, check=k.check_astype)
+
 
 # ------------------------------------------------------------------ windows
 # Sliding windows: what convolution and pooling are built from.

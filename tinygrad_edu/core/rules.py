@@ -28,7 +28,11 @@ __all__ = ["data_of", "select", "unbroadcast", "expand_reduced", "pow_x", "pow_y
            "matmul_y", "concatenate_rule", "concatenate_jvp", "windows_rule",
            # elementwise, continued
            "zero_rule", "remainder_y", "hypot_x", "hypot_y", "arctan2_x", "arctan2_y",
-           "elu_rule"]
+           "elu_rule",
+           # linear algebra and astype (issue 14)
+           "einsum_rule", "einsum_jvp", "inv_vjp", "inv_jvp", "solve_x", "solve_y",
+           "solve_x_jvp", "solve_y_jvp", "cofactor", "inverse_transpose", "det_vjp", "det_jvp",
+           "slogdet_vjp", "slogdet_jvp", "dtype_name"]
 
 
 def data_of(x: Any) -> Any:
@@ -520,8 +524,139 @@ def cumprod_jvp(t, out, x, axis=None):
 # Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
 
 
+def _trailing(v: Any, count: int) -> Any:
+    """``v`` with ``count`` axes of size 1 appended (a per-matrix number made to broadcast
+    against its matrix); a 0-d value is left as it is, it broadcasts already."""
+    shape = shape_of(v)
+    return v if shape == () else ops.RESHAPE(v, shape=shape + (1,) * count)
+
+
+def einsum_rule(i, g, out, *xs, subscripts):
+    """Operand ``i``'s gradient: one more einsum of ``g`` with the other operands
+    (:func:`kernels.einsum_adjoint` writes it; diagonals and lone sums are tied back by
+    identity matrices and vectors of ones)."""
+    dtype = np.result_type(*(data_of(a) for a in (g, *xs)))
+    spec, constants = kernels.einsum_adjoint(subscripts, [shape_of(x) for x in xs], i, dtype)
+    others = [x for j, x in enumerate(xs) if j != i]
+    return ops.EINSUM(g, *others, *constants, subscripts=spec)
+
+
+def einsum_jvp(i, t, out, *xs, subscripts):
+    """The einsum is linear in each operand: the same einsum with ``t`` in operand i's place."""
+    return ops.EINSUM(*(t if j == i else x for j, x in enumerate(xs)), subscripts=subscripts)
+
+
+def inv_vjp(g, out, x):
+    """∂X⁻¹: −X⁻ᵀ g X⁻ᵀ, from the output (HIPS and PyTorch write it the same way)."""
+    out_t = _swap_last(out)
+    return -ops.MATMUL(ops.MATMUL(out_t, g), out_t)
+
+
+def inv_jvp(t, out, x):
+    """d(X⁻¹) = −X⁻¹ dX X⁻¹."""
+    return -ops.MATMUL(ops.MATMUL(out, t), out)
+
+
+def _as_columns(v: Any, y: Any) -> Any:
+    """A solve's right-hand side or result as matrices (…, n, k): a vector ``y`` (n,)
+    gives columns (…, n, 1), as NumPy 2 reads a 1-d ``b``."""
+    return ops.RESHAPE(v, shape=shape_of(v) + (1,)) if len(shape_of(y)) == 1 else v
+
+
+def _as_given(v: Any, y: Any) -> Any:
+    """The inverse of :func:`_as_columns`."""
+    return ops.RESHAPE(v, shape=shape_of(v)[:-1]) if len(shape_of(y)) == 1 else v
+
+
+def solve_y(g, out, x, y):
+    """∂solve(X, Y)/∂Y: solve(Xᵀ, g), column by column."""
+    return _as_given(ops.SOLVE(_swap_last(x), _as_columns(g, y)), y)
+
+
+def solve_x(g, out, x, y):
+    """∂solve(X, Y)/∂X: −solve(Xᵀ, g) · solve(X, Y)ᵀ (an outer product for a vector Y)."""
+    gy = ops.SOLVE(_swap_last(x), _as_columns(g, y))  # columns (…, n, k)
+    return -ops.MATMUL(gy, _swap_last(_as_columns(out, y)))
+
+
+def solve_x_jvp(t, out, x, y):
+    """d solve(X, Y) for dX = t: −solve(X, t · solve(X, Y))."""
+    return -_as_given(ops.SOLVE(x, ops.MATMUL(t, _as_columns(out, y))), y)
+
+
+def solve_y_jvp(t, out, x, y):
+    """d solve(X, Y) for dY = t: solve(X, t) (linear in Y)."""
+    return ops.SOLVE(x, t)
+
+
+def _minors_cofactor(x: Any) -> Any:
+    """The cofactor matrix adj(X)ᵀ, each entry (−1)^(i+j)·det(minor ij): exact at singular
+    matrices too, and made of table rows (getitem, det), so differentiable again."""
+    n = shape_of(x)[-1]
+    if n == 1:
+        return np.ones(shape_of(x), dtype=np.result_type(data_of(x)))
+    index, signs = kernels.minors_index(n)
+    return ops.DET(ops.GETITEM(x, index=index)) * signs
+
+
+def cofactor(x: Any, det: Any) -> Any:
+    """adj(X)ᵀ, the gradient of det X: det X · X⁻ᵀ while every matrix is invertible (what
+    HIPS and PyTorch compute), else by minors (finite at a singular X, where X⁻ᵀ is not)."""
+    if np.all(data_of(det) != 0):
+        return _trailing(det, 2) * _swap_last(ops.INV(x))
+    return _minors_cofactor(x)
+
+
+def inverse_transpose(x: Any, sign: Any) -> Any:
+    """X⁻ᵀ, the gradient of log|det X|. Where X is singular (``sign`` 0) it does not exist:
+    the cofactors divided by det X = 0, ±inf along their signs and nan where a cofactor
+    is 0 too (docs/conventions.md, slogdet_singular)."""
+    if np.all(data_of(sign) != 0):
+        return _swap_last(ops.INV(x))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _minors_cofactor(x) / _trailing(ops.DET(x), 2)
+
+
+def det_vjp(g, out, x):
+    """∂det X/∂X = adj(X)ᵀ (:func:`cofactor`), times each matrix's upstream."""
+    return _trailing(g, 2) * cofactor(x, out)
+
+
+def det_jvp(t, out, x):
+    """d det X = Σᵢⱼ adj(X)ᵀᵢⱼ tᵢⱼ (Jacobi's formula: det X · tr(X⁻¹ t))."""
+    return ops.SUM(cofactor(x, out) * t, axis=(-2, -1))
+
+
+def _parts(out: Any) -> tuple[Any, Any]:
+    """slogdet's (sign, log|det|), the two entries of its last axis."""
+    return ops.GETITEM(out, index=(Ellipsis, 0)), ops.GETITEM(out, index=(Ellipsis, 1))
+
+
+def slogdet_vjp(g, out, x):
+    """Only log|det X| has a gradient, X⁻ᵀ; the sign is piecewise constant."""
+    sign = data_of(_parts(data_of(out))[0])
+    return _trailing(_parts(g)[1], 2) * inverse_transpose(x, sign)
+
+
+def slogdet_jvp(t, out, x):
+    """(0, tr(X⁻¹ t)): the sign does not move, log|det X| moves by Σ X⁻ᵀ ⊙ t."""
+    sign = data_of(_parts(data_of(out))[0])
+    moved = ops.SUM(inverse_transpose(x, sign) * t, axis=(-2, -1))
+    moved = ops.RESHAPE(moved, shape=shape_of(moved) + (1,))
+    return ops.CONCATENATE(np.zeros(shape_of(moved), dtype=np.result_type(data_of(moved))),
+                           moved, axis=-1)
+
+
+
 # --------------------------------------------- structure, continued
 # Repeating, flipping, padding, splitting and moving axes; gathering by index.
+
+
+def dtype_name(x: Any) -> str:
+    """The float dtype of ``x`` by name, as ``astype`` takes it (a 0-d value is float64)."""
+    data = data_of(x)
+    return "float32" if isinstance(data, np.ndarray) and data.dtype == np.float32 else "float64"
+
 
 
 # ---------------------------------------------------------- windows
