@@ -20,6 +20,7 @@ MODULES = [
     "tinygrad_edu.nn.optim", "tinygrad_edu.nn.weights", "tinygrad_edu.nn.training",
     "tinygrad_edu.viz", "tinygrad_edu.articles.manual",
     "tinygrad_edu.articles.cases", "tinygrad_edu.jit", "tinygrad_edu.jit.codegen",
+    "tinygrad_edu.core.linalg",  # np.linalg on Values (issue 14)
 ]
 
 

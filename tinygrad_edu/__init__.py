@@ -27,6 +27,7 @@ from .core import (
     Domain,
     Op,
     ShapeError,
+    SingularMatrixError,
     TraceWarning,
     Value,
     backward,
@@ -57,7 +58,7 @@ __all__ = [
     "grad", "value_and_grad", "jacobian", "hessian", "jvp", "hvp", "no_grad", "enable_grad",
     "detect_anomaly", "is_grad_enabled", "check", "io", "losses", "nn", "optim", "training",
     "viz", "numpy_protocol", "save", "load", "fit", "trace", "TraceWarning", "__version__",
-    "core", "jit", "articles",
+    "core", "jit", "articles", "SingularMatrixError",
 ]
 
 # The module paths of earlier versions (``from tinygrad_edu.ops import OPS``,

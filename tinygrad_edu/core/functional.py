@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels, ops
+from . import kernels, linalg, ops
 from .errors import IndexShapeError, ShapeError
+from .kernels import einsum_spec
 from .value import Value, apply, holds_values, stack
 
 __all__ = [
@@ -38,6 +39,9 @@ __all__ = [
     "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "hypot",
     "logaddexp", "remainder", "mod", "floor", "ceil", "round", "sign", "elu", "leaky_relu",
     "gelu", "silu",
+    # linear algebra and astype (issue 14)
+    "dot", "outer", "tensordot", "einsum", "trace", "diagonal", "diag", "triu", "tril",
+    "linalg", "astype",
 ]
 
 
@@ -1180,3 +1184,213 @@ def silu(x: Any) -> Value:
     """
     x = as_value(x)
     return x * x.sigmoid()
+
+
+# --------------------------------------------------------- linear algebra (issue 14)
+# Composites: contractions are einsums, diagonals are indexing (getitem, and index_add
+# to build a diagonal matrix), triangles are a where with a constant mask. The matrix
+# trace is here and Value.trace(); top-level ``tg.trace`` is the graph recorder (jit).
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum(subscripts: str, *operands: Any) -> Value:
+    """Einstein summation, as ``np.einsum``: implicit (``'ij,jk'``) and explicit
+    (``'ij,jk->ik'``) output, repeated letters (``'ii->i'``, a diagonal; ``'ii'``, the
+    trace) and ``...`` for broadcast axes. One ``einsum`` row; its gradient for each
+    operand is another einsum (diagonals tied back by identity matrices).
+
+    Only the subscripts-string form (NumPy's ``einsum(a, [0, 1], b, [1, 2])`` is not).
+
+    >>> A = Value([[1.0, 2.0], [3.0, 4.0]])
+    >>> einsum("ii", A).data                    # the trace
+    5.0
+    >>> einsum("...ij,...j->...i", A, [1.0, 1.0]).data
+    array([3., 7.])
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: the first argument must be the subscripts string, got "
+                        f"{type(subscripts).__name__} (NumPy's operand-list form "
+                        f"einsum(a, [0, 1], ...) is not supported)")
+    values = tuple(as_value(x) for x in operands)
+    terms, out = einsum_spec(subscripts, [v.shape for v in values])
+    return apply(ops.EINSUM, values, {"subscripts": ",".join(terms) + "->" + out})
+
+
+def dot(a: Any, b: Any) -> Value:
+    """``np.dot``: a product with a 0-d operand, ``matmul`` up to two dimensions, and for
+    N-d operands a sum over the last axis of ``a`` and the second-to-last of ``b``
+    (``dot(a, b)[i, j, k, m] = Σ a[i, j, :]·b[k, :, m]``, an einsum).
+
+    >>> dot(Value([[1.0, 2.0]]), [[3.0], [4.0]]).data
+    array([[11.]])
+    >>> dot(np.ones((2, 3, 4)), Value(np.ones((5, 4, 6)))).shape
+    (2, 3, 5, 6)
+    """
+    a, b = as_value(a), as_value(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.ndim <= 2 and b.ndim <= 2:
+        return apply(ops.MATMUL, (a, b))
+    la = _LETTERS[:a.ndim]
+    rest = _LETTERS[a.ndim:a.ndim + b.ndim - 1]
+    lb = la[-1] if b.ndim == 1 else rest[:-1] + la[-1] + rest[-1]
+    if a.shape[-1] != b.shape[-1 if b.ndim == 1 else -2]:
+        raise ShapeError(f"dot: shapes {a.shape} and {b.shape} are not aligned (the last "
+                         f"axis of a must match the {'only' if b.ndim == 1 else 'second-to-last'}"
+                         f" axis of b)")
+    return einsum(f"{la},{lb}->{la[:-1]}{lb.replace(la[-1], '')}", a, b)
+
+
+def outer(a: Any, b: Any) -> Value:
+    """``np.outer``: ``out[i, j] = a[i]·b[j]``, both flattened first.
+
+    >>> outer(Value([1.0, 2.0]), [3.0, 4.0, 5.0]).shape
+    (2, 3)
+    """
+    a, b = as_value(a), as_value(b)
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Value:
+    """``np.tensordot``: the sum over the last ``axes`` axes of ``a`` and the first of
+    ``b`` (an int), or over the axes named by a pair ``(axes_a, axes_b)``. An einsum.
+
+    >>> tensordot(Value(np.ones((2, 3, 4))), np.ones((3, 4, 5))).shape
+    (2, 5)
+    >>> tensordot(Value(np.ones((3, 2))), np.ones((3, 4)), axes=([0], [0])).shape
+    (2, 4)
+    """
+    a, b = as_value(a), as_value(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n < 0 or n > builtins.min(a.ndim, b.ndim):
+            raise ShapeError(f"tensordot: axes={n} for shapes {a.shape} and {b.shape}")
+        axes_a, axes_b = list(range(a.ndim - n, a.ndim)), list(range(n))
+    else:
+        try:
+            axes_a, axes_b = ([x] if isinstance(x, (int, np.integer)) else list(x)
+                              for x in axes)
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: axes must be an int or a pair of sequences, got "
+                            f"{axes!r}") from None
+    try:
+        axes_a = [int(i) % a.ndim for i in axes_a]
+        axes_b = [int(i) % b.ndim for i in axes_b]
+    except ZeroDivisionError:
+        raise ShapeError(f"tensordot: axes {axes!r} for 0-d operands") from None
+    if len(axes_a) != len(axes_b) or len(set(axes_a)) != len(axes_a) or \
+            len(set(axes_b)) != len(axes_b) or \
+            any(a.shape[i] != b.shape[j] for i, j in zip(axes_a, axes_b, strict=True)):
+        raise ShapeError(f"tensordot: axes {axes!r} do not pair up axes of equal size in "
+                         f"shapes {a.shape} and {b.shape}")
+    la = _LETTERS[:a.ndim]
+    lb = list(_LETTERS[a.ndim:a.ndim + b.ndim])
+    for i, j in zip(axes_a, axes_b, strict=True):
+        lb[j] = la[i]
+    out = "".join(c for i, c in enumerate(la) if i not in axes_a) + \
+        "".join(c for j, c in enumerate(lb) if j not in axes_b)
+    return einsum(f"{la},{''.join(lb)}->{out}", a, b)
+
+
+def _diagonal_index(n1: int, n2: int, offset: int) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The index of diagonal ``offset`` of the last two axes (sizes n1, n2)."""
+    # builtins: this module's max and min are the differentiable reductions
+    row0, col0 = builtins.max(-offset, 0), builtins.max(offset, 0)
+    length = builtins.max(0, builtins.min(n1 - row0, n2 - col0))
+    return (Ellipsis, np.arange(row0, row0 + length), np.arange(col0, col0 + length))
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+    """``np.diagonal``: the diagonal of axes ``axis1`` and ``axis2`` (above it for
+    ``offset > 0``), those axes removed and the diagonal appended as the last axis.
+    Gradient: g placed back on that diagonal (getitem's adjoint).
+
+    >>> diagonal(Value([[1.0, 2.0], [3.0, 4.0]]), offset=1).data
+    array([2.])
+    """
+    x = as_value(x)
+    if x.ndim < 2:
+        raise ShapeError(f"diagonal: needs at least 2 dimensions, got shape {x.shape}")
+    a1, a2 = int(axis1) % x.ndim, int(axis2) % x.ndim
+    if not (-x.ndim <= axis1 < x.ndim and -x.ndim <= axis2 < x.ndim) or a1 == a2:
+        raise ShapeError(f"diagonal: axis1={axis1} and axis2={axis2} must be two different "
+                         f"axes of shape {x.shape}")
+    rest = [i for i in range(x.ndim) if i not in (a1, a2)]
+    moved = x.transpose(*rest, a1, a2) if (a1, a2) != (x.ndim - 2, x.ndim - 1) else x
+    return moved[_diagonal_index(x.shape[a1], x.shape[a2], int(offset))]
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+    """The matrix trace, as ``np.trace``: the sum of :func:`diagonal` (``offset``,
+    ``axis1``, ``axis2``). Also ``Value.trace()``. Not ``tinygrad_edu.trace``, which
+    records a function as a replayable tape (``tinygrad_edu.jit``).
+
+    >>> trace(Value([[1.0, 2.0], [3.0, 4.0]])).data
+    5.0
+    """
+    return diagonal(x, offset, axis1, axis2).sum(-1)
+
+
+def diag(v: Any, k: int = 0) -> Value:
+    """``np.diag``: from a 1-d ``v`` the square matrix with ``v`` on diagonal ``k``
+    (index_add, the adjoint of indexing); from a 2-d ``v`` its diagonal ``k``.
+
+    >>> diag(Value([1.0, 2.0])).data
+    array([[1., 0.],
+           [0., 2.]])
+    >>> diag(Value([[1.0, 2.0], [3.0, 4.0]]), k=-1).data
+    array([3.])
+    """
+    v = as_value(v)
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise ShapeError(f"diag: needs a 1-d or 2-d input, got shape {v.shape}")
+    n = v.shape[0] + builtins.abs(int(k))
+    _, rows, cols = _diagonal_index(n, n, int(k))
+    return apply(ops.INDEX_ADD, (v,), {"shape": (n, n), "index": (rows, cols)})
+
+
+def _triangle(name: str, x: Any, k: int, keep: Any) -> Value:
+    x = as_value(x)
+    if x.ndim < 2:
+        raise ShapeError(f"{name}: needs a matrix or a batch of them (..., n, m), got shape "
+                         f"{x.shape}")
+    mask = keep(np.ones(x.shape[-2:], dtype=bool), int(k))
+    return apply(ops.WHERE, (x, 0.0), {"cond": mask})
+
+
+def triu(x: Any, k: int = 0) -> Value:
+    """``np.triu``: the entries on and above diagonal ``k`` of each matrix, 0 below
+    (a where with a constant mask: the gradient is g above, exactly 0 below).
+
+    >>> triu(Value([[1.0, 2.0], [3.0, 4.0]])).data
+    array([[1., 2.],
+           [0., 4.]])
+    """
+    return _triangle("triu", x, k, np.triu)
+
+
+def tril(x: Any, k: int = 0) -> Value:
+    """``np.tril``: the entries on and below diagonal ``k`` of each matrix, 0 above.
+
+    >>> tril(Value([[1.0, 2.0], [3.0, 4.0]]), k=-1).data
+    array([[0., 0.],
+           [3., 0.]])
+    """
+    return _triangle("tril", x, k, np.tril)
+
+
+def astype(x: Any, dtype: Any) -> Value:
+    """``x`` cast to float32 or float64 (the gradient is cast back to x's dtype). Also
+    ``Value.astype``; a cast to an integer or bool type has no gradient and raises.
+
+    >>> astype(Value([1.0, 2.0]), np.float32).dtype
+    dtype('float32')
+    """
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    return apply(ops.ASTYPE, (x,), {"dtype": name})

@@ -820,6 +820,8 @@ FLOAT_DTYPES = ("float32", "float64")
 def astype(x, dtype):
     """x cast to float32 or float64. A 0-d value stays a Python float, rounded to float32
     when asked (its value is what NumPy's float32 scalar holds)."""
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"astype: no float dtype {dtype!r}")  # check_astype explains
     if type(x) is float:
         return float(np.dtype(dtype).type(x))
     return x.astype(dtype)

@@ -24,7 +24,7 @@ users expect. Three kinds of answer, never a fourth:
 >>> w.grad                            # d/dw Σ e^w·[1, 0]
 array([2.71828183, 0.        ])
 
-Imports: ``ops``, ``value``.
+Imports: ``ops``, ``value``, ``functional``, ``linalg``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from . import functional, ops
+from . import functional, linalg, ops
 from .value import Value, apply, stack, warn_if_tracing
 
 __all__ = ["array_ufunc", "array_function", "SUPPORTED"]
@@ -116,17 +116,6 @@ def _max(a, axis=None, out=None, keepdims=False, **extra):
 def _min(a, axis=None, out=None, keepdims=False, **extra):
     _refuse("min", {"out": out, **extra})
     return _as_value(a).min(axis, keepdims)
-
-
-def _dot(a, b, out=None):
-    _refuse("dot", {"out": out})
-    nd_a, nd_b = np.ndim(_data(a)), np.ndim(_data(b))
-    if nd_a == 0 or nd_b == 0:
-        return apply(ops.MUL, (a, b))
-    if nd_a <= 2 and nd_b <= 2:
-        return apply(ops.MATMUL, (a, b))  # np.dot is np.matmul up to two dimensions
-    raise TypeError(f"numpy.dot on Values of {nd_a} and {nd_b} dimensions: np.dot's N-d "
-                    f"rule is not supported; use np.matmul or @ (batched matrix products)")
 
 
 def _stack(arrays, axis=0, out=None, **extra):
@@ -217,6 +206,66 @@ _REDUCTIONS_CONTINUED = {
 }
 
 
+# --- linear algebra and astype (issue 14): NumPy's signatures, onto functional/linalg
+def _dot(a, b, out=None):
+    _refuse("dot", {"out": out})
+    return functional.dot(a, b)
+
+
+def _outer(a, b, out=None):
+    _refuse("outer", {"out": out})
+    return functional.outer(a, b)
+
+
+def _tensordot(a, b, axes=2):
+    return functional.tensordot(a, b, axes)
+
+
+def _einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    # optimize only reorders the contraction: the row always runs NumPy's default order
+    _refuse("einsum", {"out": out, "dtype": dtype,
+                       "order": None if order == "K" else order,
+                       "casting": None if casting == "safe" else casting})
+    return functional.einsum(*operands)
+
+
+def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _refuse("trace", {"dtype": dtype, "out": out})
+    return functional.trace(a, offset, axis1, axis2)
+
+
+def _diagonal(a, offset=0, axis1=0, axis2=1):
+    return functional.diagonal(a, offset, axis1, axis2)
+
+
+def _diag(v, k=0):
+    return functional.diag(v, k)
+
+
+def _triu(m, k=0):
+    return functional.triu(m, k)
+
+
+def _tril(m, k=0):
+    return functional.tril(m, k)
+
+
+def _inv(a):
+    return linalg.inv(a)
+
+
+def _solve(a, b):
+    return linalg.solve(a, b)
+
+
+def _det(a):
+    return linalg.det(a)
+
+
+def _slogdet(a):
+    return linalg.slogdet(a)
+
+
 #: NumPy function -> the differentiable version.
 _FUNCTIONS: dict[Callable, Callable] = {
     np.sum: _sum, np.mean: _mean, np.max: _max, np.amax: _max, np.min: _min,
@@ -225,6 +274,11 @@ _FUNCTIONS: dict[Callable, Callable] = {
     np.broadcast_to: _broadcast_to,
     # elementwise, continued
     np.round: _round, np.around: _round,
+    # linear algebra (issue 14)
+    np.outer: _outer, np.tensordot: _tensordot, np.einsum: _einsum, np.trace: _trace,
+    np.diagonal: _diagonal, np.diag: _diag, np.triu: _triu, np.tril: _tril,
+    np.linalg.inv: _inv, np.linalg.solve: _solve, np.linalg.det: _det,
+    np.linalg.slogdet: _slogdet,
 }
 _FUNCTIONS.update(_REDUCTIONS_CONTINUED)
 

@@ -695,6 +695,24 @@ class Value:
     def ravel(self, order: str = "C") -> Value:
         """As :meth:`flatten` (``np.ravel``)."""
         return _functional().flatten(self, order)
+    # ------------------------------------------- linear algebra and astype (issue 14)
+    # As ndarray's methods; the composites live in functional (imported when called).
+    def dot(self, b: Operand) -> Value:
+        """``np.dot(self, b)`` (see ``functional.dot``)."""
+        return _functional().dot(self, b)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+        """The matrix trace, as ``ndarray.trace`` (see ``functional.trace``; the graph
+        recorder is ``tinygrad_edu.trace``, a different thing)."""
+        return _functional().trace(self, offset, axis1, axis2)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+        """As ``ndarray.diagonal`` (see ``functional.diagonal``)."""
+        return _functional().diagonal(self, offset, axis1, axis2)
+
+    def astype(self, dtype: Any) -> Value:
+        """Cast to float32 or float64, as ``ndarray.astype`` (see ``functional.astype``)."""
+        return _functional().astype(self, dtype)
 
 
 #: ufunc -> op, read from the table (each entry names its ufunc).
