@@ -382,7 +382,13 @@ def hips_ops(conventions: bool = True, dtype: Any = np.float64) -> dict[str, Cal
     def logsumexp(x, axis=None, keepdims=False):
         raw = np.asarray(getval(x))
         m = np.max(raw, axis=axis, keepdims=True) if raw.size else raw
-        m = np.where(np.isfinite(m), m, 0.0)  # a constant: its gradient cancels exactly
+        # a constant: its gradient cancels exactly. A row holding +inf shifts by its
+        # largest finite entry, so its finite entries' e^(x − m) do not overflow to an
+        # inf/inf = nan gradient (the engine's e^(x − out) gives them 0, as PyTorch)
+        with np.errstate(invalid="ignore"):
+            finite_max = np.max(np.where(np.isfinite(raw), raw, -np.inf), axis=axis,
+                                keepdims=True) if raw.size else raw
+        m = np.where(np.isfinite(m), m, np.where(np.isfinite(finite_max), finite_max, 0.0))
         with np.errstate(all="ignore"):
             out = anp.log(anp.sum(anp.exp(x - m), axis=axis, keepdims=True)) + m
         if not keepdims:
@@ -666,7 +672,11 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
             "tanh": tanh, "softplus": softplus,
             # elementwise, continued
             "hypot": hypot, "arctan2": arctan2, "logaddexp": logaddexp,
-            "remainder": remainder, "elu": elu, **steps}
+            "remainder": remainder, "elu": elu, **steps,
+            # log σ(x) = −softplus(−x) with the primitive above: an infinite upstream at
+            # x = −inf gives inf·σ(inf), where the composite's log1p(e^−x) branch gave
+            # inf·0 = nan (found when the table's growth moved the fuzzer's draws)
+            "log_sigmoid": lambda x: -softplus(-x)}
 
 
 def _pairs(*values: Any) -> list[tuple[int, int]]:
