@@ -65,6 +65,41 @@ def test_outer_and_value_dot():
     np.testing.assert_allclose(Value(a).dot(a).data, a.dot(a))
 
 
+@pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((2, 3), (4, 3)), ((2, 2, 3), (3,))])
+def test_inner_follows_numpy(sa, sb):
+    a, b = _rand(*sa), _rand(*sb)
+    np.testing.assert_allclose(np.inner(Value(a), b).data, np.inner(a, b), rtol=1e-12)
+    assert gradcheck(F.inner, [a, b])
+
+
+@pytest.mark.parametrize("sa, sb", [((2,), (3,)), ((2, 2), (3, 1)), ((2,), (2, 3)),
+                                     ((2, 1, 2), (3, 2))])
+def test_kron_follows_numpy(sa, sb):
+    a, b = _rand(*sa), _rand(*sb)
+    np.testing.assert_allclose(np.kron(Value(a), b).data, np.kron(a, b), rtol=1e-12)
+    (ga,) = _grad(lambda x: F.kron(x, b).sum(), a)
+    np.testing.assert_allclose(ga, np.full(sa, b.sum()))   # each a_i multiplies all of b
+
+
+@pytest.mark.parametrize("sa, sb, kw", [((3,), (3,), {}), ((4, 3), (3,), {}),
+                                         ((3, 4), (4, 3), {"axisa": 0}),
+                                         ((3, 2), (3, 2), {"axis": 0}),
+                                         ((2, 3), (2, 3), {"axisc": 0})])
+def test_cross_follows_numpy(sa, sb, kw):
+    a, b = _rand(*sa), _rand(*sb)
+    np.testing.assert_allclose(np.cross(Value(a), b, **kw).data, np.cross(a, b, **kw),
+                               rtol=1e-12)
+    assert gradcheck(lambda x, y: F.cross(x, y, **kw), [a, b])
+
+
+def test_cross_gradient_closed_form_and_2_vectors_refused():
+    a, b, w = _rand(3), _rand(3), _rand(3)
+    (ga,) = _grad(lambda x: (F.cross(x, b) * w).sum(), a)
+    np.testing.assert_allclose(ga, np.cross(b, w), rtol=1e-12)     # (a×b)·w = a·(b×w)
+    with pytest.raises(ShapeError, match="cross: needs 3-vectors"):
+        F.cross(Value(np.ones(2)), np.ones(2))
+
+
 @pytest.mark.parametrize("axes", [0, 1, 2, ([1, 0], [1, 2]), ([2], [0]), (2, 0), ([-1], [0])])
 def test_tensordot_int_and_pair_axes(axes):
     a, b = _rand(3, 4, 2), _rand(2, 4, 3) if axes != 2 else _rand(4, 2, 5)

@@ -40,8 +40,8 @@ __all__ = [
     "logaddexp", "remainder", "mod", "floor", "ceil", "round", "sign", "elu", "leaky_relu",
     "gelu", "silu",
     # linear algebra and astype (issue 14)
-    "dot", "outer", "tensordot", "einsum", "trace", "diagonal", "diag", "triu", "tril",
-    "linalg", "astype",
+    "dot", "outer", "inner", "tensordot", "einsum", "kron", "cross", "trace", "diagonal",
+    "diag", "triu", "tril", "linalg", "astype",
 ]
 
 
@@ -1291,6 +1291,71 @@ def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Value:
     out = "".join(c for i, c in enumerate(la) if i not in axes_a) + \
         "".join(c for j, c in enumerate(lb) if j not in axes_b)
     return einsum(f"{la},{''.join(lb)}->{out}", a, b)
+
+
+def inner(a: Any, b: Any) -> Value:
+    """``np.inner``: a product with a 0-d operand, else the sum over the last axes of both
+    (``inner(a, b)[i…, j…] = Σ a[i…, :]·b[j…, :]``), an einsum.
+
+    >>> inner(Value([1.0, 2.0]), [3.0, 4.0]).data
+    11.0
+    >>> inner(Value(np.ones((2, 3))), np.ones((4, 3))).shape
+    (2, 4)
+    """
+    a, b = as_value(a), as_value(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(f"inner: the last axes of shapes {a.shape} and {b.shape} differ")
+    la, lb = _LETTERS[:a.ndim], _LETTERS[a.ndim:a.ndim + b.ndim - 1] + _LETTERS[a.ndim - 1]
+    return einsum(f"{la},{lb}->{la[:-1]}{lb[:-1]}", a, b)
+
+
+def kron(a: Any, b: Any) -> Value:
+    """``np.kron``, the Kronecker product: block (i, j, …) is ``a[i, j, …]·b``. Both are
+    given the same number of axes (1s in front), interleaved by a broadcast product and
+    reshaped.
+
+    >>> kron(Value([1.0, 2.0]), [1.0, 10.0, 100.0]).data
+    array([  1.,  10., 100.,   2.,  20., 200.])
+    """
+    a, b = as_value(a), as_value(b)
+    n = builtins.max(a.ndim, b.ndim)
+    sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    spread_a = a.reshape(tuple(x for m in sa for x in (m, 1)))
+    spread_b = b.reshape(tuple(x for m in sb for x in (1, m)))
+    return (spread_a * spread_b).reshape(tuple(p * q for p, q in zip(sa, sb, strict=True)))
+
+
+def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Value:
+    """``np.cross`` of 3-vectors along ``axisa``/``axisb`` (or ``axis`` for both, and
+    the result's ``axisc``), batches broadcasting: two products of rotated components
+    (getitem). 2-vectors, deprecated in NumPy 2, are refused.
+
+    >>> cross(Value([1.0, 0.0, 0.0]), [0.0, 1.0, 0.0]).data
+    array([0., 0., 1.])
+    """
+    a, b = as_value(a), as_value(b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    if a.ndim == 0 or b.ndim == 0 or a.shape[axisa] != 3 or b.shape[axisb] != 3:
+        raise ShapeError(f"cross: needs 3-vectors along axisa={axisa} and axisb={axisb}, "
+                         f"got shapes {a.shape} and {b.shape}")
+    a, b = _to_last(a, axisa), _to_last(b, axisb)
+    ahead, behind = np.array([1, 2, 0]), np.array([2, 0, 1])
+    c = a[..., ahead] * b[..., behind] - a[..., behind] * b[..., ahead]
+    return _to_last(c, -1, back_to=axisc)
+
+
+def _to_last(x: Value, axis: int, back_to: int | None = None) -> Value:
+    """``x`` with ``axis`` moved last, or (``back_to``) its last axis moved to ``back_to``."""
+    order = list(range(x.ndim))
+    if back_to is None:
+        order.append(order.pop(axis))
+    else:
+        order.insert(back_to % x.ndim, order.pop(-1))
+    return x if order == list(range(x.ndim)) else x.transpose(*order)
 
 
 def _diagonal_index(n1: int, n2: int, offset: int) -> tuple[Any, np.ndarray, np.ndarray]:

@@ -217,6 +217,18 @@ def _outer(a, b, out=None):
     return functional.outer(a, b)
 
 
+def _inner(a, b):
+    return functional.inner(a, b)
+
+
+def _kron(a, b):
+    return functional.kron(a, b)
+
+
+def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return functional.cross(a, b, axisa, axisb, axisc, axis)
+
+
 def _tensordot(a, b, axes=2):
     return functional.tensordot(a, b, axes)
 
@@ -275,7 +287,8 @@ _FUNCTIONS: dict[Callable, Callable] = {
     # elementwise, continued
     np.round: _round, np.around: _round,
     # linear algebra (issue 14)
-    np.outer: _outer, np.tensordot: _tensordot, np.einsum: _einsum, np.trace: _trace,
+    np.outer: _outer, np.inner: _inner, np.kron: _kron, np.cross: _cross,
+    np.tensordot: _tensordot, np.einsum: _einsum, np.trace: _trace,
     np.diagonal: _diagonal, np.diag: _diag, np.triu: _triu, np.tril: _tril,
     np.linalg.inv: _inv, np.linalg.solve: _solve, np.linalg.det: _det,
     np.linalg.slogdet: _slogdet,
