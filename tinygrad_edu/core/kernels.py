@@ -632,8 +632,9 @@ def einsum_spec(subscripts: str, shapes: Sequence[tuple[int, ...]]) -> tuple[tup
 
 
 def einsum(*xs, subscripts):
-    """NumPy's einsum; ``subscripts`` explicit (:func:`einsum_spec`). Three operands or
-    more take NumPy's contraction order (``optimize``), two go straight to C."""
+    """NumPy's einsum (``subscripts`` made explicit by :func:`einsum_spec`), unoptimized
+    as ``np.einsum``'s default: every product term at once, so 0·inf gives nan the same
+    way for any number of operands (docs/conventions.md, einsum_order)."""
     return as_result(np.einsum(subscripts, *xs))
 
 
