@@ -606,7 +606,7 @@ def _p_einsum(draw, op, shapes_, x, dtype, values_=None):
     """An einsum of the slot: its axes kept, dropped (summed) or permuted, sometimes
     contracted with a constant vector along the last axis."""
     s = shapes_[x]
-    letters = "abc"[:len(s)]
+    letters = "abcdefghijkl"[:len(s)]  # windows make slots of up to 6 axes
     out = "".join(draw(st.permutations(letters))[:draw(st.integers(0, len(letters)))])
     if s and draw(st.booleans()):
         vector = _constant(draw, (s[-1],), _slot_dtype(values_, x, dtype), op.name)
