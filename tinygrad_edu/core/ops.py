@@ -506,7 +506,7 @@ WHERE = Op("where", doc="elementwise choice: x where cond else y", kind="where",
 # ------------------------------------------------------------------ linear algebra
 # Contractions (dot, tensordot, einsum), diagonals and triangles, np.linalg.
 
-SQUARE = Domain(ranges=((-2.0, 2.0),),
+SQUARE_MATRIX = Domain(ranges=((-2.0, 2.0),),
                 singular="det X = 0 (the strategies add a multiple of the identity: "
                          "diagonally dominant X)")
 
@@ -525,7 +525,7 @@ INV = Op("inv", doc="matrix inverse X⁻¹ (batched); a singular X raises Singul
          vjps=(rules.inv_vjp,),
          jvps=(rules.inv_jvp,), jvp_texts=("−X⁻¹ T X⁻¹",),
          derivatives=("−X⁻ᵀ g X⁻ᵀ",),
-         domain=SQUARE, check=k.check_square("inv", singular=True))
+         domain=SQUARE_MATRIX, check=k.check_square("inv", singular=True))
 
 SOLVE = Op("solve", doc="the Z with X·Z = Y (Y a vector (n,) or matrices (…, n, k), as "
            "NumPy 2); a singular X raises SingularMatrixError", kind="solve",
@@ -536,7 +536,7 @@ SOLVE = Op("solve", doc="the Z with X·Z = Y (Y a vector (n,) or matrices (…, 
                  rules.solve_y_jvp),
            jvp_texts=("−solve(X, T · solve(X, Y))", "solve(X, T)"),
            derivatives=("−solve(Xᵀ, g) · solve(X, Y)ᵀ", "solve(Xᵀ, g)"),
-           domain=Domain(ranges=((-2.0, 2.0), (-2.0, 2.0)), singular=SQUARE.singular),
+           domain=Domain(ranges=((-2.0, 2.0), (-2.0, 2.0)), singular=SQUARE_MATRIX.singular),
            check=k.check_solve)
 
 DET = Op("det", doc="determinant (batched); its gradient is finite at singular X too",
@@ -545,7 +545,7 @@ DET = Op("det", doc="determinant (batched); its gradient is finite at singular X
          vjps=(rules.det_vjp,),
          jvps=(rules.det_jvp,), jvp_texts=("Σ adj(X)ᵀ ⊙ T (det X · tr(X⁻¹ T))",),
          derivatives=("adj(X)ᵀ, the cofactors (det X · X⁻ᵀ when X is invertible)",),
-         domain=SQUARE, check=k.check_square("det"))
+         domain=SQUARE_MATRIX, check=k.check_square("det"))
 
 SLOGDET = Op("slogdet", doc="(sign, log|det X|) stacked along a new last axis (F.linalg.slogdet "
              "splits them as NumPy does); the sign has no gradient", kind="square",
@@ -553,7 +553,7 @@ SLOGDET = Op("slogdet", doc="(sign, log|det X|) stacked along a new last axis (F
              vjps=(rules.slogdet_vjp,),
              jvps=(rules.slogdet_jvp,), jvp_texts=("(0, tr(X⁻¹ T))",),
              derivatives=("(0, X⁻ᵀ); ±inf/nan at det X = 0",),
-             domain=SQUARE, check=k.check_square("slogdet"))
+             domain=SQUARE_MATRIX, check=k.check_square("slogdet"))
 
 
 # ------------------------------------------------------------------ structure, continued
