@@ -57,8 +57,11 @@ MUTATIONS = [
        ("return select(x > 0, g) - select(x < 0, g)",
         "return select(x >= 0, g) - select(x < 0, g)")),
     _m("max_ties_not_shared", RULES_PY,
-       ("select(hit, expand_reduced(g, x, axis, keepdims) / counts)",
-        "select(hit, expand_reduced(g, x, axis, keepdims))")),
+       ("    # maximum is NaN (no element equals it, and nothing is selected anyway).\n"
+        "    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)",
+        "    # maximum is NaN (no element equals it, and nothing is selected anyway).\n"
+        "    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)"
+        " ** 0")),
     _m("maximum_ties_to_x", OPS_PY,
        ("vjps=(lambda g, out, x, y: select(data_of(x) > data_of(y), g),\n"
         "                   lambda g, out, x, y: select(data_of(x) <= data_of(y), g)),",
@@ -114,9 +117,9 @@ MUTATIONS = [
        ("    if kept:\n        grad = ops.SUM(grad, axis=kept, keepdims=True)\n",
         "    if False:\n        grad = ops.SUM(grad, axis=kept, keepdims=True)\n")),
     _m("intermediates_accumulate", BACKWARD_PY,
-       ("            else:\n                node.grad = g_data\n",
-        "            else:\n                node.grad = g_data if node.grad is None else "
-        "node.grad + g_data\n")),
+       ("                node._grad, node._grad_shared = g_data, node in views\n",
+        "                node._grad, node._grad_shared = (g_data if node._grad is None else "
+        "node._grad + g_data), False\n")),
     _m("zero_grad_keeps", VALUE_PY,
        ("        \"\"\"Forget the accumulated gradient (``grad`` becomes None).\"\"\"\n"
         "        self.grad = None",
