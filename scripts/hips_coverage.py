@@ -40,6 +40,8 @@ REASONS = {
     **dict.fromkeys(["full", "linspace"], "constructors: differentiable only in their "
                                           "fill/end points, rarely wanted"),
     "nan_to_num": "would hide the nan the engine exists to report",
+    "gradient": "np.gradient's spacing and edge_order arguments; a composite of slices "
+                "(F.diff) is the way today",
 }
 
 

@@ -42,6 +42,8 @@ __all__ = [
     # linear algebra and astype (issue 14)
     "dot", "outer", "inner", "tensordot", "einsum", "kron", "cross", "trace", "diagonal",
     "diag", "triu", "tril", "linalg", "astype",
+    # the rest of HIPS autograd's elementwise functions
+    "deg2rad", "radians", "rad2deg", "degrees", "logaddexp2", "fmax", "fmin", "sinc",
 ]
 
 
@@ -1069,6 +1071,8 @@ def atleast_3d(*arys: Any) -> Any:
     """
     spread = {0: lambda s: (1, 1, 1), 1: lambda s: (1,) + s + (1,), 2: lambda s: s + (1,)}
     return _at_least(arys, lambda s: spread[len(s)](s) if len(s) < 3 else s)
+
+
 # ------------------------------------------------------------------ elementwise, continued
 # One table row each (docs/ops.md has the derivatives and domains), except leaky_relu,
 # gelu and silu: composites of rows, their derivatives stated in their docstrings.
@@ -1459,3 +1463,103 @@ def astype(x: Any, dtype: Any) -> Value:
     except TypeError:
         name = str(dtype)
     return apply(ops.ASTYPE, (x,), {"dtype": name})
+
+
+# ------------------------------------------------------------------ the rest of HIPS's ufuncs
+# NumPy functions HIPS autograd differentiates that are a line over rows: constant
+# multiples, a change of base, NaN-ignoring extremes and the cardinal sine.
+
+_DEGREE = np.pi / 180.0
+
+
+def deg2rad(x: Any) -> Value:
+    """Degrees to radians: ``x·π/180`` (derivative ``π/180``); ``radians`` is the same.
+
+    >>> deg2rad(Value(180.0)).data
+    3.141592653589793
+    """
+    return as_value(x) * _DEGREE
+
+
+def rad2deg(x: Any) -> Value:
+    """Radians to degrees: ``x·180/π`` (derivative ``180/π``); ``degrees`` is the same.
+
+    >>> rad2deg(Value(np.pi)).data
+    180.0
+    """
+    return as_value(x) * (1.0 / _DEGREE)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def logaddexp2(x: Any, y: Any) -> Value:
+    """``log₂(2^x + 2^y)``, stable for large arguments: ``logaddexp(x·ln 2, y·ln 2)/ln 2``.
+    ∂/∂x = 2^x/(2^x + 2^y) = σ((x − y)·ln 2), and symmetrically for y.
+
+    >>> logaddexp2(Value(3.0), 3.0).data      # log₂(8 + 8)
+    4.0
+    """
+    ln2 = float(np.log(2.0))
+    return logaddexp(as_value(x) * ln2, as_value(y) * ln2) * (1.0 / ln2)
+
+
+def _nan_ignoring(extreme: Any, x: Any, y: Any) -> Value:
+    """``extreme(x, y)`` where neither is NaN, else the other one (NumPy's fmax/fmin)."""
+    x, y = as_value(x), as_value(y)
+    x_nan, y_nan = np.isnan(x.data), np.isnan(y.data)
+    if not (np.any(x_nan) or np.any(y_nan)):
+        return extreme(x, y)
+    both = extreme(where(x_nan, y, x), where(y_nan, x, y))
+    return where(y_nan & ~x_nan, x, where(x_nan, y, both))
+
+
+def fmax(x: Any, y: Any) -> Value:
+    """Elementwise maximum ignoring NaN (``np.fmax``): where one side is NaN the other is
+    the answer and gets the whole gradient; elsewhere ``maximum``, ties (and NaN on both
+    sides) to ``y`` as there (docs/conventions.md).
+
+    >>> a = Value([1.0, np.nan, 5.0])
+    >>> out = fmax(a, [2.0, 3.0, np.nan]); out.data
+    array([2., 3., 5.])
+    >>> out.sum().backward(); a.grad
+    array([0., 0., 1.])
+    """
+    return _nan_ignoring(maximum, x, y)
+
+
+def fmin(x: Any, y: Any) -> Value:
+    """Elementwise minimum ignoring NaN (``np.fmin``), as :func:`fmax`.
+
+    >>> fmin(Value([1.0, np.nan]), [2.0, 3.0]).data
+    array([1., 3.])
+    """
+    return _nan_ignoring(minimum, x, y)
+
+
+#: Below this |x| sinc and its derivative come from their series: the quotient's
+#: derivative, π·cos(πx)/(πx) − sin(πx)/(πx²), cancels two terms of size 1/x.
+_SINC_SERIES = 1e-3
+
+
+def sinc(x: Any) -> Value:
+    """The normalised cardinal sine ``sin(πx)/(πx)``, 1 at 0 (``np.sinc``).
+
+    Derivative ``(cos(πx) − sinc(x))/x``, 0 at x = 0. Near 0 both come from the series
+    ``1 − (πx)²/6 + (πx)⁴/120 − (πx)⁶/5040`` (for |x| < 1e-3), where the quotient's
+    derivative would cancel digits (at x = 1e-8 it gives −1.5e-8; the true value is −3.3e-8).
+
+    >>> x = Value([0.0, 0.5])
+    >>> sinc(x).sum().backward(); x.grad          # 0 at 0; −4/π at ½
+    array([ 0.        , -1.27323954])
+    """
+    x = as_value(x)
+    small = np.abs(x.data) < _SINC_SERIES
+    u = x * np.pi
+    u2 = u * u
+    series = 1.0 - u2 * (1.0 / 6.0) + u2 * u2 * (1.0 / 120.0) - u2 * u2 * u2 * (1.0 / 5040.0)
+    if np.all(small):
+        return series
+    safe = where(small, 1.0, u)  # the quotient is never evaluated at 0
+    quotient = safe.sin() / safe
+    return quotient if not np.any(small) else where(small, series, quotient)

@@ -83,6 +83,9 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
         op = _UFUNC_OPS.get(ufunc)
         if op is not None:
             return apply(op, inputs)
+        composite = _UFUNC_COMPOSITES.get(ufunc)
+        if composite is not None:
+            return composite(*inputs)
     elif method == "reduce" and ufunc in _REDUCERS:
         (x,) = inputs
         axis = kwargs.pop("axis", 0)
@@ -415,8 +418,17 @@ _ON_DATA_FUNCTIONS = frozenset({
     np.iscomplexobj, np.isrealobj, np.any, np.all,
 })
 
+#: Ufuncs that are composites of rows (the rest of HIPS autograd's elementwise ones).
+_UFUNC_COMPOSITES: dict[np.ufunc, Callable] = {
+    np.deg2rad: functional.deg2rad, np.radians: functional.radians,
+    np.rad2deg: functional.rad2deg, np.degrees: functional.degrees,
+    np.logaddexp2: functional.logaddexp2, np.fmax: functional.fmax, np.fmin: functional.fmin,
+}
+_FUNCTIONS[np.sinc] = lambda x: functional.sinc(x)
+
 #: The NumPy names that work on Values (for errors and the docs).
-SUPPORTED = sorted({f.__name__ for f in _FUNCTIONS} | {u.__name__ for u in _UFUNC_OPS})
+SUPPORTED = sorted({f.__name__ for f in _FUNCTIONS} | {u.__name__ for u in _UFUNC_OPS}
+                   | {u.__name__ for u in _UFUNC_COMPOSITES})
 
 
 def array_function(func: Callable, args: tuple, kwargs: dict) -> Any:
