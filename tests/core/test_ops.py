@@ -95,3 +95,23 @@ def test_gradcheck_catches_a_wrong_rule():
     # closed form: d/dx Σx² = 2x = (2, 4); the broken graph gives x = (1, 2)
     with pytest.raises(GradcheckError, match=r"input 0, element \(0,\): analytic 1, numerical 2"):
         gradcheck(wrong_square, [np.array([1.0, 2.0])])
+
+
+def test_no_row_of_the_table_file_is_shadowed():
+    """OPS collects the rows from core/ops.py's module globals, so a later assignment to a
+    row's variable name (a Domain called SQUARE once replaced np.square's row) would drop
+    the row silently: every ``NAME = Op(...)`` in the file must be a distinct name whose
+    row is in OPS."""
+    import ast
+    import pathlib
+
+    import tinygrad_edu.core.ops as table
+
+    tree = ast.parse(pathlib.Path(table.__file__).read_text())
+    assigned = [t.id for node in tree.body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)]
+    rows = [node.targets[0].id for node in tree.body if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "Op"]
+    shadowed = sorted({name for name in rows if assigned.count(name) > 1})
+    assert shadowed == []
+    assert sorted(getattr(table, name).name for name in rows) == sorted(OPS)
