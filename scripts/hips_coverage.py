@@ -12,6 +12,7 @@ reason it is missing, when there is one on record below.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 #: autograd's internal primitives: they are not NumPy functions a user calls.
@@ -47,11 +48,15 @@ REASONS = {
 
 def hips_functions() -> list[str]:
     """The public NumPy functions HIPS autograd differentiates, in NumPy's spelling."""
-    import autograd.numpy  # noqa: F401  (registers the VJPs)
-    from autograd.core import primitive_vjps
-
-    names = {f.__name__ for f in primitive_vjps} - PLUMBING
-    return sorted(SPELLED.get(n, n) for n in names)
+    # Read in a fresh interpreter: the registry is global, and code that ran before in
+    # this process (the project's oracles) may have added primitives of its own.
+    listing = subprocess.run(
+        [sys.executable, "-c", "import autograd.numpy, autograd.numpy.linalg, "
+         "autograd.numpy.fft\nfrom autograd.core import primitive_vjps\n"
+         "print(' '.join(sorted({f.__name__ for f in primitive_vjps})))"],
+        capture_output=True, text=True, check=True).stdout
+    names = set(listing.split()) - PLUMBING
+    return sorted({SPELLED.get(n, n) for n in names})
 
 
 def ours() -> set[str]:
