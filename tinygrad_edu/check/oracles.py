@@ -877,10 +877,18 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
             return x
         return torch.as_tensor(np.asarray(x), dtype=like.dtype)
 
+    def common(*xs):
+        # NumPy promotes mixed float32/float64 operands (after an astype); torch.matmul
+        # and einsum refuse them, so the reference promotes as NumPy does
+        dtype = xs[0].dtype
+        for x in xs[1:]:
+            dtype = torch.promote_types(dtype, x.dtype)
+        return [x.to(dtype) for x in xs]
+
     def binary(fn):
         def call(x, y):
             like = x if isinstance(x, torch.Tensor) else y
-            return fn(as_tensor(x, like), as_tensor(y, like))
+            return fn(*common(as_tensor(x, like), as_tensor(y, like)))
         return call
 
     def reduce(fn):
@@ -938,9 +946,9 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
         "floor": torch.floor, "ceil": torch.ceil, "round": torch.round, "sign": torch.sign,
         "elu": lambda x, alpha=1.0: torch.nn.functional.elu(x, alpha),
         # linear algebra and astype (issue 14)
-        "einsum": lambda *xs, subscripts: torch.einsum(subscripts, *xs),
+        "einsum": lambda *xs, subscripts: torch.einsum(subscripts, *common(*xs)),
         "inv": torch.linalg.inv,
-        "solve": torch.linalg.solve,
+        "solve": lambda a, b: torch.linalg.solve(*common(a, b)),
         "det": torch.linalg.det,
         "slogdet": lambda x: torch.stack(tuple(torch.linalg.slogdet(x)), dim=-1),
         "astype": lambda x, dtype: x.to(getattr(torch, dtype)),
