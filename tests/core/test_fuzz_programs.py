@@ -185,3 +185,24 @@ def test_pinned_programs(name):
         return
     for got, want in zip(_grads(program), expected, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_rounding_sensitive_points_of_float32_programs_are_explained():
+    """Two programs where the engine's float64 0-d results and the references' float32
+    (or float64) roundings must give different numbers: tan of std ≈ 4.7e29 (one float32
+    step spans a whole period) and a remainder past 2²⁴ of a value squared. Each
+    disagreement is there, and each is explained by its convention, HIPS's included."""
+    big = np.array([[[-1.2942224740982056], [-2.9017059803009033], [-1.0000000150474662e30]]],
+                   dtype=np.float32)
+    tan_of_std = Program([big], [Instruction("std", (0,), {"axis": None, "ddof": 0}),
+                                 Instruction("tan", (1,))], 1.0)
+    huge = np.array([[[-1e10]], [[-1e10]]], dtype=np.float32)
+    remainder = Program([huge], [Instruction("square", (0,)),
+                                 Instruction("logsumexp", (1,), {"axis": None}),
+                                 Instruction("square", (2,)),
+                                 Instruction("remainder", (3, 2))], 1.0)
+    for program, convention in ((tan_of_std, "periodic_huge_argument"),
+                                (remainder, "remainder_overflow")):
+        found = compare_program(program, references=("hips",))
+        assert found, program.source()  # the numbers do differ ...
+        assert all(convention in d.explained_by for d in found), found  # ... for this reason
