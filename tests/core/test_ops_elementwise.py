@@ -396,3 +396,22 @@ def test_traced_replays_recompute_the_data_dependent_rules():
         f(Value(data, requires_grad=False)).backward()
         np.testing.assert_array_equal(replayed, w.grad)
     assert step.recordings == 1
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-300])
+def test_arctan2_gradient_far_from_and_near_the_origin(scale):
+    """y/(x² + y²) and −x/(x² + y²) at (a·s, b·s) are b/(s(a² + b²)) and −a/(s(a² + b²)):
+    finite where x² + y² itself overflows (s = 1e200) or underflows (s = 1e-300)."""
+    a, b = 1.0, 2.0
+    x, y = Value(a * scale), Value(b * scale)
+    F.arctan2(x, y).backward()
+    assert x.grad == pytest.approx(b / (scale * (a * a + b * b)), rel=1e-14)
+    assert y.grad == pytest.approx(-a / (scale * (a * a + b * b)), rel=1e-14)
+
+
+def test_arctan2_gradient_when_y_rounds_to_zero_beside_float32():
+    """1e-300 beside a float32 array is a float32 0: (0, 1e-300) is the origin there
+    (gradient 0, the convention), never 0/0."""
+    x = Value(np.array([0.0, -2.0, 1.0], dtype=np.float32))
+    F.arctan2(x, 1e-300).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros(3, dtype=np.float32))

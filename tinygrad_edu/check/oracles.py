@@ -652,9 +652,11 @@ def _convention_primitives(anp, primitive, defvjp) -> dict[str, Callable[..., An
                        origin),
            rule(lambda x, y: np.broadcast_to(y / np.hypot(x, y), full(x, y)), 1, origin))
     arctan2 = quiet(np.arctan2)  # convention arctan2_at_origin: 0 at (0, 0)
-    defvjp(arctan2, rule(lambda x, y: np.broadcast_to(y / (x**2 + y**2), full(x, y)), 0,
-                         origin),
-           rule(lambda x, y: np.broadcast_to(-x / (x**2 + y**2), full(x, y)), 1, origin))
+    # (·/r)/r with r = hypot(x, y): x² + y² overflows at 1e200 and underflows at 1e-300
+    defvjp(arctan2, rule(lambda x, y: np.broadcast_to(y / np.hypot(x, y) / np.hypot(x, y),
+                                                      full(x, y)), 0, origin),
+           rule(lambda x, y: np.broadcast_to(-x / np.hypot(x, y) / np.hypot(x, y),
+                                             full(x, y)), 1, origin))
     logaddexp = quiet(np.logaddexp)  # convention logaddexp_infinite: σ(x − y)
     defvjp(logaddexp, rule(lambda x, y: _exact_sigmoid(x - y), 0, None),
            rule(lambda x, y: _exact_sigmoid(y - x), 1, None))

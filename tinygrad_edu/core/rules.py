@@ -304,14 +304,27 @@ def hypot_y(g, out, x, y):
     return _guarded(g, y, out, _off_origin(x, y))
 
 
+def _over_squared_radius(g, numerator, x, y):
+    """``g · numerator/(x² + y²)`` formed as ``(numerator/r)/r`` with r = hypot(x, y):
+    x² + y² would overflow at 1e200 (a gradient of 0 instead of 5e-201) and underflow at
+    1e-300 (0/0); 0 at (0, 0), as PyTorch. The origin is where r is 0 in the precision
+    it was computed in (1e-300 beside a float32 array is a float32 0)."""
+    r = ops.HYPOT(x, y)
+    ok = data_of(r) != 0
+    if not np.all(ok):
+        r = ops.WHERE(r, 1.0, cond=np.broadcast_to(ok, shape_of(data_of(r))))
+        return select(ok, g * ((numerator / r) / r))
+    return g * ((numerator / r) / r)
+
+
 def arctan2_x(g, out, x, y):
     """∂arctan2(x, y)/∂x = y/(x² + y²); 0 at (0, 0), as PyTorch."""
-    return _guarded(g, y, x * x + y * y, _off_origin(x, y))
+    return _over_squared_radius(g, y, x, y)
 
 
 def arctan2_y(g, out, x, y):
     """∂arctan2(x, y)/∂y = −x/(x² + y²); 0 at (0, 0), as PyTorch."""
-    return _guarded(g, -x, x * x + y * y, _off_origin(x, y))
+    return _over_squared_radius(g, -x, x, y)
 
 
 def elu_rule(g, out, x, alpha=1.0):
