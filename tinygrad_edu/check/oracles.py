@@ -1298,30 +1298,36 @@ def compare_program(program: Program, references: Sequence[str] = ("hips", "hips
             forward_explained = tuple(c for c in differing if CONVENTIONS[c].forward)
             for s, mine in enumerate(ours_slots):
                 where = f"slot {s}" + (f" ({program.instructions[s - n].op})" if s >= n else "")
-                theirs = [slots[s] for slots, _ in runs[name]]
-                differs_from_hips = set(_mismatches_all(mine, [slots[s] for slots, _ in hips],
-                                                       rtol))
-                for idx in _mismatches_all(mine, theirs, rtol)[:3]:
-                    entry = _entry("forward", name, where, idx, mine, theirs[0],
-                                   forward_explained)
-                    if not forward_explained and name != "hips" and idx not in differs_from_hips:
-                        entry = replace(entry, explained_by=("reference_rounding",))
-                    found.append(entry)
+                found += _disagreements("forward", name, where, mine,
+                                        [slots[s] for slots, _ in runs[name]],
+                                        [slots[s] for slots, _ in hips], rtol,
+                                        forward_explained)
             if not nan_free:
                 continue
             for k, mine in enumerate(ours_grads):
-                theirs = [grads[k] for _, grads in runs[name]]
-                hips_grads = [grads[k] for _, grads in hips]
-                differs_from_hips = set(_mismatches_all(mine, hips_grads, rtol))
-                for idx in _mismatches_all(mine, theirs, rtol)[:3]:
-                    entry = _entry("gradient", name, f"leaf {k}", idx, mine, theirs[0],
-                                   explained)
-                    if not explained and name != "hips" and idx not in differs_from_hips:
-                        entry = replace(entry, explained_by=("reference_rounding",))
+                for entry in _disagreements("gradient", name, f"leaf {k}", mine,
+                                            [grads[k] for _, grads in runs[name]],
+                                            [grads[k] for _, grads in hips], rtol, explained):
                     if not entry.explained_by and _absorbed(entry, program, dtype, spread):
                         entry = replace(entry, explained_by=("absorbed",))
                     found.append(entry)
     return found
+
+
+def _disagreements(kind: str, name: str, where: str, mine: Any, theirs: list[Any],
+                   hips_values: list[Any], rtol: float, explained: tuple[str, ...]
+                   ) -> list[Disagreement]:
+    """Up to three places where ``mine`` differs from every run of reference ``name``;
+    one where ours equals the ``hips`` reference is that reference's own rounding
+    (``reference_rounding``) unless a convention already explains it."""
+    differs_from_hips = set(_mismatches_all(mine, hips_values, rtol))
+    entries = []
+    for idx in _mismatches_all(mine, theirs, rtol)[:3]:
+        entry = _entry(kind, name, where, idx, mine, theirs[0], explained)
+        if not explained and name != "hips" and idx not in differs_from_hips:
+            entry = replace(entry, explained_by=("reference_rounding",))
+        entries.append(entry)
+    return entries
 
 
 def _absorbed(entry: Disagreement, program: Program, dtype: np.dtype, spread: dict) -> bool:
