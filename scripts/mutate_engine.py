@@ -57,11 +57,8 @@ MUTATIONS = [
        ("return select(x > 0, g) - select(x < 0, g)",
         "return select(x >= 0, g) - select(x < 0, g)")),
     _m("max_ties_not_shared", RULES_PY,
-       ("    # maximum is NaN (no element equals it, and nothing is selected anyway).\n"
-        "    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)",
-        "    # maximum is NaN (no element equals it, and nothing is selected anyway).\n"
-        "    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)"
-        " ** 0")),
+       ("        share = np.divide(kept, counts, out=",
+        "        share = np.divide(kept, counts ** 0, out=")),
     _m("maximum_ties_to_x", OPS_PY,
        ("vjps=(lambda g, out, x, y: select(data_of(x) > data_of(y), g),\n"
         "                   lambda g, out, x, y: select(data_of(x) <= data_of(y), g)),",

@@ -146,14 +146,20 @@ def abs_rule(g, out, x):
     return select(x > 0, g) - select(x < 0, g)  # selected: at x = 0, 0 even if g is inf
 
 
-def max_rule(g, out, x, axis=None, keepdims=False):
-    """∂max/∂x: the maxima share the gradient equally (as PyTorch's amax)."""
-    if shape_of(x) == ():
-        return g
+def _maxima(out, x, axis, keepdims):
+    """Where x holds its slice's maximum, and how many maxima each slice has (kept axes)."""
     hit = data_of(x) == data_of(expand_reduced(data_of(out), x, axis, keepdims))
     # Counts in x's dtype, so a float32 graph stays float32; at least 1 where the
     # maximum is NaN (no element equals it, and nothing is selected anyway).
     counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)
+    return hit, counts
+
+
+def max_rule(g, out, x, axis=None, keepdims=False):
+    """∂max/∂x: the maxima share the gradient equally (as PyTorch's amax)."""
+    if shape_of(x) == ():
+        return g
+    hit, counts = _maxima(out, x, axis, keepdims)
     # divided at the reduced size, then spread: one division per maximum, not per element
     if type(g) is float or type(g) is np.ndarray:
         kept = g if keepdims or type(g) is float else g.reshape(counts.shape)
@@ -169,8 +175,7 @@ def max_jvp(t, out, x, axis=None, keepdims=False):
     """The tangent of a max: the maxima's tangents, averaged over ties (max_rule's share)."""
     if shape_of(x) == ():
         return t
-    hit = data_of(x) == data_of(expand_reduced(data_of(out), x, axis, keepdims))
-    counts = np.maximum(np.sum(hit, axis=axis, keepdims=True, dtype=data_of(x).dtype), 1)
+    hit, counts = _maxima(out, x, axis, keepdims)
     return ops.SUM(select(hit, t / counts), axis=axis, keepdims=keepdims)
 
 
