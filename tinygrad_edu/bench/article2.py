@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import Value, no_grad
 from ..jit import trace
-from .harness import Goal, Report, compare, rss_bytes
+from .harness import Goal, Report, add_pytorch, compare, rss_bytes
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 T = np.array([[0.0], [1.0], [1.0], [1.0]])
@@ -116,11 +116,7 @@ def w1(report: Report, quick: bool = False) -> None:
     """W1: one article II iteration; goal ≤ 1.5× hand NumPy and faster than PyTorch."""
     systems = {"hand-numpy": hand_numpy_step(), "tinygrad_edu": tinygrad_step(),
                "tinygrad_edu-traced": tinygrad_step(traced=True)}
-    torch_fn = torch_step()
-    if torch_fn is None:
-        report.skipped["W1 pytorch"] = "torch is not installed"
-    else:
-        systems["pytorch"] = torch_fn
+    add_pytorch(report, "W1", systems, torch_step(), name="pytorch")
     t = compare(report, "W1", "article II iteration", systems, "hand-numpy",
                 repeats=5 if quick else 9, sample_seconds=0.02 if quick else 0.1)
     for system, how in (("tinygrad_edu", "eager"), ("tinygrad_edu-traced", "trace()")):

@@ -30,7 +30,7 @@ import numpy as np
 from .. import nn
 from ..core import no_grad
 from ..nn import losses
-from .harness import Goal, Report, compare
+from .harness import Goal, Report, add_pytorch, compare
 
 BATCH, P_DROP, LR = 64, 0.25, 0.05
 
@@ -227,16 +227,12 @@ def w7(report: Report, quick: bool = False) -> None:
     dtype = np.float32
     systems: dict[str, Callable[[], Any]] = {"hand-numpy": hand_step(dtype),
                                              "tinygrad_edu": tinygrad_step(dtype)}
-    torch_fn = torch_step(dtype)
-    if torch_fn is None:
-        report.skipped["W7 pytorch"] = "torch is not installed"
-    else:
-        systems["pytorch-1thread"] = torch_fn
+    has_torch = add_pytorch(report, "W7", systems, torch_step(dtype))
     t = compare(report, "W7", "digits CNN step b64 float32", systems, "hand-numpy",
                 repeats=3 if quick else 9, sample_seconds=0.05 if quick else 0.5)
     ratio = t["tinygrad_edu"].ratio
     report.goals.append(Goal("W7", "≤ 1.5× hand NumPy", f"{ratio:.2f}×", ratio <= 1.5))
-    if torch_fn is None:
+    if not has_torch:
         report.goals.append(Goal("W7", "≤ 2× PyTorch (1 thread)", "torch not installed", None))
     else:
         vs_torch = t["tinygrad_edu"].median / t["pytorch-1thread"].median

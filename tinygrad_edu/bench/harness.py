@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Timing", "Goal", "Report", "compare", "time_once", "rss_bytes", "environment"]
+__all__ = ["Timing", "Goal", "Report", "compare", "add_pytorch", "time_once", "rss_bytes",
+           "environment"]
 
 
 @dataclass
@@ -133,6 +134,22 @@ def compare(
             t.ratio_of_mins = t.min / base.min
         report.timings.append(t)
     return out
+
+
+def add_pytorch(report: Report, workload: str, systems: dict[str, Callable[[], Any]],
+                step: Callable[[], Any] | None, name: str = "pytorch-1thread") -> bool:
+    """Put PyTorch's ``step`` among ``systems`` as ``name``, or, when torch is not
+    installed (``step`` is None), record that the workload runs without it.
+
+    >>> report, systems = Report(), {}
+    >>> add_pytorch(report, "W9", systems, None), report.skipped
+    (False, {'W9 pytorch': 'torch is not installed'})
+    """
+    if step is None:
+        report.skipped[f"{workload} pytorch"] = "torch is not installed"
+        return False
+    systems[name] = step
+    return True
 
 
 def rss_bytes() -> int | None:

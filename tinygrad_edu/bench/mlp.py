@@ -24,7 +24,7 @@ import numpy as np
 from .. import nn
 from ..core import Value, no_grad
 from ..jit import trace
-from .harness import Goal, Report, compare
+from .harness import Goal, Report, add_pytorch, compare
 
 ALPHA = 1e-4  # L2 weight of micrograd's demo loss
 SIZES = (2, 16, 16, 1)
@@ -261,11 +261,7 @@ def w3(report: Report, quick: bool = False) -> None:
         systems: dict[str, Callable[[], Any]] = {
             "hand-numpy": hand_mlp_step(dtype), "tinygrad_edu": tinygrad_mlp_step(dtype),
             "tinygrad_edu-traced": tinygrad_mlp_step(dtype, traced=True)}
-        torch_fn = torch_mlp_step(dtype)
-        if torch_fn is None:
-            report.skipped["W3 pytorch"] = "torch is not installed"
-        else:
-            systems["pytorch-1thread"] = torch_fn
+        add_pytorch(report, "W3", systems, torch_mlp_step(dtype))
         t = compare(report, "W3", f"MLP 784-256-10 b64 {name}", systems, "hand-numpy",
                     repeats=3 if quick else 9, sample_seconds=0.02 if quick else 0.2)
         for system, how in (("tinygrad_edu", "eager"), ("tinygrad_edu-traced", "trace()")):
